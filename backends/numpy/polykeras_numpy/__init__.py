@@ -1,0 +1,1 @@
+"""The NumPy backend of polykeras: runs and trains on plain NumPy arrays."""

@@ -1,0 +1,5 @@
+"""NumPy backend: control ops and their gradient rules."""
+
+
+class ControlOps:
+    """The control primitives."""

@@ -1,0 +1,5 @@
+"""NumPy backend: conv ops and their gradient rules."""
+
+
+class ConvOps:
+    """The conv primitives."""

@@ -1,0 +1,5 @@
+"""NumPy backend: manipulation ops and their gradient rules."""
+
+
+class ManipulationOps:
+    """The manipulation primitives."""

@@ -1,0 +1,5 @@
+"""NumPy backend: math ops and their gradient rules."""
+
+
+class MathOps:
+    """The math primitives."""

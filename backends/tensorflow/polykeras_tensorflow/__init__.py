@@ -1,0 +1,1 @@
+"""The TensorFlow backend of polykeras: programs compiled with tf.function."""

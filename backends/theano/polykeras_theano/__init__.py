@@ -1,0 +1,1 @@
+"""The Theano backend of polykeras; the same code drives PyTensor."""

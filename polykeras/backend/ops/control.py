@@ -1,0 +1,3 @@
+"""K functions: control."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""K functions: conv."""
+
+__all__ = []

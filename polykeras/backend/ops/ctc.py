@@ -1,0 +1,3 @@
+"""K functions: ctc."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""K functions: manipulation."""
+
+__all__ = []

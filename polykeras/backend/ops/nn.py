@@ -1,0 +1,3 @@
+"""K functions: nn."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""K functions: random."""
+
+__all__ = []
