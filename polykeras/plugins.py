@@ -139,7 +139,7 @@ class PluginManager:
         """Call one hook plugin by plugin, isolating failures."""
         self.load()
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():  # registration order: first plugin wins
             info = self.plugins.get(impl.plugin_name)
             if info is None or info.status != "loaded":
                 continue
