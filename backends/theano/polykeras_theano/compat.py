@@ -1,0 +1,121 @@
+"""The one place that knows how Theano and PyTensor differ.
+
+:class:`Library` imports ``theano`` or ``pytensor`` (only when a backend is
+instantiated) and exposes the pieces the op mixins use under one set of
+names: ``th`` (the library), ``T`` (its tensor module), ``function``,
+``shared``, ``grad``, ``scan``, ``ifelse``, random streams, variable types,
+and the native convolution and pooling ops where the library still has them
+(Theano's ``nnet`` abstract conv and ``signal.pool``; PyTensor 3 dropped both,
+so its conv/pool ops use the tap-sum implementations in :mod:`.conv`).
+"""
+import importlib
+import warnings
+
+
+class Library:
+    """Bindings of one symbolic library.
+
+    Args:
+        name: ``"theano"`` or ``"pytensor"``.
+    """
+
+    def __init__(self, name):
+        if name not in ("theano", "pytensor"):
+            raise ValueError(f"Expected library 'theano' or 'pytensor'. Received: {name!r}")
+        self.name = name
+        self.th = importlib.import_module(name)
+        self.T = importlib.import_module(f"{name}.tensor")
+        self.version = getattr(self.th, "__version__", "?")
+        self.function = self.th.function
+        self.shared = self.th.shared
+        self.grad = self.th.grad
+        self.scan = self.th.scan
+        self.ifelse = importlib.import_module(f"{name}.ifelse").ifelse
+        self.floatx = self.th.config.floatX
+        if name == "theano":
+            nnet = importlib.import_module("theano.tensor.nnet")
+            self.nnet = nnet
+            self.abstract_conv = importlib.import_module("theano.tensor.nnet.abstract_conv")
+            self.pool = importlib.import_module("theano.tensor.signal.pool")
+            self._mrg = importlib.import_module("theano.sandbox.rng_mrg").MRG_RandomStream
+        else:
+            self.nnet = None
+            self.abstract_conv = None
+            self.pool = None
+            self._random = importlib.import_module("pytensor.tensor.random")
+
+    # --- types -------------------------------------------------------------------
+
+    def tensor_input(self, dtype, shape, name):
+        """A symbolic input of ``dtype`` whose static dims of size 1 broadcast."""
+        pattern = tuple(d == 1 for d in shape)
+        if self.name == "theano":
+            return self.T.TensorType(dtype, pattern)(name)
+        return self.T.tensor(name=name, dtype=dtype, shape=tuple(1 if b else None for b in pattern))
+
+    def broadcastable(self, x):
+        """The broadcast pattern of ``x`` (True where the dim is known to be 1)."""
+        return tuple(x.type.broadcastable)
+
+    def match_type(self, target, value):
+        """``value`` cast and re-broadcast to exactly the type of ``target``.
+
+        Used for shared-variable updates and scan state, where the library
+        requires identical types.
+        """
+        T = self.T
+        value = T.as_tensor_variable(value)
+        if value.dtype != target.dtype:
+            value = T.cast(value, target.dtype)
+        want = self.broadcastable(target)
+        have = self.broadcastable(value)
+        if value.ndim != target.ndim:
+            raise ValueError(f"Expected a value of rank {target.ndim} to match {target}. "
+                             f"Received: rank {value.ndim} ({value.type}).")
+        if have == want:
+            return value
+        if self.name == "theano":
+            return T.patternbroadcast(value, want)
+        need = [i for i, (w, h) in enumerate(zip(want, have)) if w and not h]
+        if need:
+            value = T.specify_broadcastable(value, *need)
+        return target.type.filter_variable(value, allow_convert=True)
+
+    def loosen(self, x):
+        """``x`` with no dimension known to broadcast (scan state must not change type)."""
+        if not any(self.broadcastable(x)):
+            return x
+        if self.name == "theano":
+            return self.T.unbroadcast(x, *range(x.ndim))
+        # PyTensor: route through a shape-less reshape so no dim is static.
+        shape = [x.shape[i] for i in range(x.ndim)]
+        return self.T.reshape(x, self.T.stack(shape), ndim=x.ndim)
+
+    # --- random ------------------------------------------------------------------
+
+    def random_stream(self, seed):
+        """A random stream seeded with ``seed``; its draws update shared state
+        through default updates that ``function`` applies on every call."""
+        if self.name == "theano":
+            return self._mrg(seed=int(seed) % 2147462579 or 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return self._random.RandomStream(seed=int(seed))
+
+    def uniform(self, stream, shape, low, high, dtype):
+        """Uniform draws in ``[low, high)`` of ``dtype``."""
+        if self.name == "theano":
+            return stream.uniform(size=shape, low=low, high=high, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            out = stream.uniform(low, high, size=shape)
+        return self.T.cast(out, dtype)
+
+    def normal(self, stream, shape, mean, std, dtype):
+        """Normal draws of ``dtype``."""
+        if self.name == "theano":
+            return stream.normal(size=shape, avg=mean, std=std, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            out = stream.normal(mean, std, size=shape)
+        return self.T.cast(out, dtype)
