@@ -78,6 +78,8 @@ class SymbolicTensor:
         return f"<SymbolicTensor {self.name!r} shape={self.shape} dtype={self.dtype}>"
 
     __hash__ = object.__hash__
+    # Make NumPy defer to our reflected operators (``array - tensor``).
+    __array_ufunc__ = None
 
     def __bool__(self):
         raise TypeError(
@@ -281,7 +283,6 @@ class Program:
         self.schedule = schedule([t for t in targets if isinstance(t, SymbolicTensor)])
         self.variables = [n.outputs[0] for n in self.schedule if n.op == "variable"]
         self.has_gradients = any(n.op == "gradients" for n in self.schedule)
-        self.uses_random = any(n.op.startswith("random_") for n in self.schedule)
 
     def run(self, backend, input_values):
         """Replay the program on backend values.
