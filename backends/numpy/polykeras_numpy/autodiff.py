@@ -11,12 +11,24 @@ A VJP rule is ``rule(g, ans, *args, **kwargs) -> tuple`` giving one gradient
 per positional argument (``None`` where there is none; a list for a
 positional argument that is a list of arrays), each with that argument's
 shape — :func:`unbroadcast` undoes NumPy broadcasting.
+
+Values are identified by object identity: the tape maps ``id(array)`` to its
+gradient, so every primitive returns a new array object (the wrapper turns a
+returned argument into a view and NumPy scalars into 0-d arrays) and the
+arrays a program holds (inputs, variable values) stay alive while it runs.
+
+Non-differentiable primitives (``primitive(None)``) are not taped at all:
+their results are constants for differentiation, so no gradient flows back
+through them (comparisons, ``argmax``, ``stop_gradient``, random draws...).
+Only floating-point results are taped, and only floating-point arguments
+receive gradients.
 """
 import functools
 
 import numpy as np
 
 _tapes = []
+_nesting = [0]  # depth of primitive calls under way: only outermost calls are taped
 
 
 class Tape:
@@ -33,14 +45,22 @@ class Tape:
         _tapes.remove(self)
 
     def gradients(self, loss, wrt):
-        """d(sum of ``loss``)/d(each array of ``wrt``) over the recorded calls."""
+        """d(sum of ``loss``)/d(each array of ``wrt``) over the recorded calls.
+
+        Args:
+            loss: an array produced while this tape recorded.
+            wrt: arrays (program inputs, variable values or intermediate
+                results) identified by object identity.
+
+        Returns:
+            one array per entry of ``wrt``, of its shape and dtype; zeros
+            where ``loss`` does not depend on it.
+        """
         grads = {id(loss): np.ones_like(loss)}
         for name, rule, args, kwargs, ans in reversed(self.entries):
             g = grads.pop(id(ans), None)
             if g is None:
                 continue
-            if rule is None:
-                raise NotImplementedError(f"The NumPy backend has no gradient for op {name!r}.")
             for arg, darg in zip(args, rule(g, ans, *args, **kwargs)):
                 if darg is None:
                     continue
@@ -49,7 +69,13 @@ class Tape:
                         _accumulate(grads, item, ditem)
                 else:
                     _accumulate(grads, arg, darg)
-        return [np.asarray(grads.get(id(w), np.zeros_like(w)), dtype=w.dtype) for w in wrt]
+        result = []
+        for w in wrt:
+            w = np.asarray(w)
+            g = grads.get(id(w))
+            result.append(np.zeros_like(w) if g is None else
+                          np.asarray(g, dtype=w.dtype).reshape(w.shape))
+        return result
 
 
 def _accumulate(grads, arg, darg):
@@ -67,32 +93,54 @@ def active_tape():
 def primitive(vjp=None):
     """Mark a backend method as a primitive with the VJP rule ``vjp``.
 
-    ``vjp=None`` declares the op non-differentiable: gradients flowing into it
-    raise, and integer/boolean results are never differentiated anyway.
+    The wrapped method always returns a NumPy array (0-d for scalars), never
+    one of its arguments itself. ``vjp=None`` declares the op
+    non-differentiable: its result is not taped and acts as a constant.
+    Methods returning a tuple or list (several outputs) are never taped and
+    must be non-differentiable. Primitives called while another primitive
+    computes its result are not taped: the outer rule covers them.
+
+    Example:
+        >>> @primitive(lambda g, ans, x: (2 * g * x,))
+        ... def square(self, x):
+        ...     return np.square(x)
     """
     def decorate(method):
         name = method.__name__
 
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            ans = method(self, *args, **kwargs)
-            if _tapes:
+            _nesting[0] += 1
+            try:
+                ans = method(self, *args, **kwargs)
+            finally:
+                _nesting[0] -= 1
+            if isinstance(ans, (tuple, list)):
+                return ans
+            if not isinstance(ans, np.ndarray):
                 ans = np.asarray(ans)
-                if any(ans is a for a in args):
-                    ans = ans.view()
-                if ans.dtype.kind == "f":
-                    _tapes[-1].entries.append((name, vjp, args, kwargs, ans))
+            elif any(ans is a for a in args):
+                ans = ans.view()
+            if vjp is not None and _tapes and not _nesting[0] and ans.dtype.kind == "f":
+                _tapes[-1].entries.append((name, vjp, args, kwargs, ans))
             return ans
         wrapper.vjp = vjp
+        wrapper.differentiable = vjp is not None
         return wrapper
     return decorate
 
 
 def unbroadcast(g, shape):
-    """Sum ``g`` down to ``shape``, undoing NumPy broadcasting."""
-    shape = np.shape(shape) if not isinstance(shape, tuple) else shape
-    while g.ndim > len(shape):
-        g = g.sum(axis=0)
+    """Sum ``g`` down to ``shape`` (a tuple), undoing NumPy broadcasting.
+
+    Example:
+        >>> unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
+        [[12.0], [12.0]]
+    """
+    shape = tuple(shape)
+    g = np.asarray(g)
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
     axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
@@ -100,7 +148,8 @@ def unbroadcast(g, shape):
 
 
 def grad_like(g, x):
-    """``g`` reduced to the shape of ``x`` (``None`` for Python scalars)."""
-    if not isinstance(x, np.ndarray):
+    """``g`` reduced to the shape and dtype of ``x`` (``None`` unless ``x`` is
+    a floating-point array: Python scalars and integer tensors get none)."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         return None
     return unbroadcast(g, x.shape).astype(x.dtype, copy=False)
