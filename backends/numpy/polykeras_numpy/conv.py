@@ -5,8 +5,8 @@ transposed in and out) over any number of spatial dimensions:
 
 * forward convolution is im2col: a strided, dilated
   ``sliding_window_view`` of the padded input contracted with the kernel by
-  one ``tensordot`` (one BLAS GEMM); depthwise convolution is one batched
-  ``matmul`` over channels;
+  one ``tensordot`` (one BLAS GEMM); depthwise convolution is one ``einsum``
+  over the same windows (optimized contraction path);
 * the input gradient is one GEMM of the output gradient with the kernel
   followed by a scatter-add per kernel tap (a loop over the ``kh * kw``
   taps, vectorised over batch, pixels and channels); transposed
@@ -168,35 +168,31 @@ def _conv_kernel_grad(x, g, ksize, strides, dilation, pads):
     return np.moveaxis(dk, 0, nsp)
 
 
+def _depthwise_subscripts(nsp):
+    """einsum letters: batch, output positions, channel, taps, multiplier."""
+    out, taps = "opqr"[:nsp], "ijkl"[:nsp]
+    return f"n{out}c{taps}", f"{taps}cm", f"n{out}cm", f"n{out}{taps}c"
+
+
 def _depthwise_forward(x, kernel, strides, dilation, pads):
     nsp = x.ndim - 2
-    ksize = kernel.shape[:nsp]
-    n, c, m = x.shape[0], x.shape[-1], kernel.shape[-1]
-    w = _windows(_pad(x, pads), ksize, strides, dilation)  # (N, *out, C, *k)
-    outs = w.shape[1:nsp + 1]
-    cols = np.moveaxis(w, nsp + 1, 0).reshape(c, -1, int(np.prod(ksize)))  # (C, P, K)
-    kmat = np.moveaxis(kernel, nsp, 0).reshape(c, -1, m)  # (C, K, M)
-    out = np.matmul(cols, kmat)  # (C, P, M)
-    return np.moveaxis(out, 0, 1).reshape((n,) + tuple(outs) + (c * m,))
+    windows, kern, out, _ = _depthwise_subscripts(nsp)
+    w = _windows(_pad(x, pads), kernel.shape[:nsp], strides, dilation)  # (N, *out, C, *k)
+    y = np.einsum(f"{windows},{kern}->{out}", w, kernel, optimize=True)
+    return y.reshape(y.shape[:-2] + (-1,))
 
 
 def _depthwise_grads(x, kernel, g, strides, dilation, pads):
     nsp = x.ndim - 2
     ksize = kernel.shape[:nsp]
-    c, m = x.shape[-1], kernel.shape[-1]
-    outs = g.shape[1:-1]
-    gm = np.moveaxis(g.reshape(g.shape[:-1] + (c, m)), nsp + 1, 0).reshape(c, -1, m)  # (C,P,M)
+    windows, kern, out, cols = _depthwise_subscripts(nsp)
+    g = g.reshape(g.shape[:-1] + kernel.shape[-2:])  # (N, *out, C, M)
     w = _windows(_pad(x, pads), ksize, strides, dilation)
-    cols = np.moveaxis(w, nsp + 1, 0).reshape(c, -1, int(np.prod(ksize)))  # (C, P, K)
-    dk = np.matmul(cols.transpose(0, 2, 1), gm)  # (C, K, M)
-    dk = np.moveaxis(dk.reshape((c,) + tuple(ksize) + (m,)), 0, nsp)
-    kmat = np.moveaxis(kernel, nsp, 0).reshape(c, -1, m)
-    dcols = np.matmul(gm, kmat.transpose(0, 2, 1))  # (C, P, K)
-    dcols = dcols.reshape((c, x.shape[0]) + tuple(outs) + tuple(ksize))
-    dcols = np.moveaxis(dcols, 0, -1)  # (N, *out, *k, C)
+    dk = np.einsum(f"{windows},{out}->{kern}", w, g, optimize=True)
+    dcols = np.einsum(f"{out},{kern}->{cols}", g, kernel, optimize=True)  # (N, *out, *k, C)
     lead = (slice(None),) * (nsp + 1)
     dx = _scatter_taps(lambda tap: dcols[lead + tap], _padded_shape(x.shape, pads), ksize,
-                       strides, dilation, outs, pads, dcols.dtype)
+                       strides, dilation, g.shape[1:nsp + 1], pads, dcols.dtype)
     return dx, dk
 
 
@@ -264,6 +260,8 @@ def _transpose_setup(x, kernel, output_shape, strides, padding, data_format, dil
                          f"Received: output_shape={list(output_shape)}")
     if data_format == "channels_first":
         shape = shape[:1] + shape[2:] + shape[1:2]
+    if shape[-1] == -1:
+        shape[-1] = kernel.shape[nsp]
     if shape[-1] != kernel.shape[nsp]:
         raise ValueError(f"{op}: output_shape's channels ({shape[-1]}) must match the "
                          f"kernel's axis {nsp} ({kernel.shape[nsp]}). Received: "
