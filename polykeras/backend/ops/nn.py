@@ -6,6 +6,8 @@ over other K functions, in numerically stable forms: crossentropies on
 logits go through ``logsumexp`` / ``softplus(-|x|)``, crossentropies on
 probabilities clip them to ``[epsilon, 1 - epsilon]`` as Keras 2 does.
 """
+import operator
+
 from polykeras.backend import graph
 from polykeras.backend.ops import (is_symbolic, normalize_axis, register_op, static_dtype,
                                    static_shape)
@@ -363,8 +365,13 @@ def in_top_k(predictions, targets, k):
     t_dtype = static_dtype(targets)
     if t_dtype is not None and not t_dtype.startswith(("int", "uint")):
         raise TypeError(f"in_top_k expects integer targets. Received: dtype={t_dtype}")
-    if not isinstance(k, int) or k < 1:
+    try:
+        valid = operator.index(k) >= 1
+    except TypeError:
+        valid = False
+    if not valid:
         raise ValueError(f"in_top_k expects a positive int k. Received: k={k!r}")
+    k = operator.index(k)
     batch = None
     if p_shape is not None and t_shape is not None:
         if p_shape[0] is not None and t_shape[0] is not None and p_shape[0] != t_shape[0]:
@@ -375,7 +382,7 @@ def in_top_k(predictions, targets, k):
         batch = p_shape[0]
     elif t_shape is not None:
         batch = t_shape[0]
-    return graph.record("in_top_k", (predictions, targets), {"k": int(k)},
+    return graph.record("in_top_k", (predictions, targets), {"k": k},
                         shape=(batch,), dtype="bool")
 
 
