@@ -141,15 +141,23 @@ class CoreOps:
 
     def compile(self, program):
         """A callable running ``program`` on NumPy arrays (see ``Backend.compile``)."""
+        streams = self._new_random_streams()
+
         def run(arrays):
-            if program.has_gradients:
-                # Fresh objects per input: the tape identifies values by id, so
-                # two inputs fed the same array must still be told apart.
-                arrays = [a.view() if isinstance(a, np.ndarray) else a for a in arrays]
-                with Tape():
+            previous = self.__dict__.get("_program_streams")
+            self._program_streams = streams
+            streams.start_run()
+            try:
+                if program.has_gradients:
+                    # Fresh objects per input: the tape identifies values by id, so
+                    # two inputs fed the same array must still be told apart.
+                    arrays = [a.view() if isinstance(a, np.ndarray) else a for a in arrays]
+                    with Tape():
+                        outputs, new_values = program.run(self, arrays)
+                else:
                     outputs, new_values = program.run(self, arrays)
-            else:
-                outputs, new_values = program.run(self, arrays)
+            finally:
+                self._program_streams = previous
             for (var, _), value in zip(program.updates, new_values):
                 var.native.value = np.array(value, dtype=var.dtype)
             return [np.array(o) for o in outputs]

@@ -1,9 +1,10 @@
 """NumPy backend: random ops (non-differentiable).
 
-Each seed value owns one persistent ``np.random.Generator``, created on first
-use and kept by the backend, so a seeded op draws anew on every call of a
-compiled function while the sequence of draws is reproducible; unseeded
-draws share one backend generator. Floats are drawn in float32 (float64 for
+Every seeded op of a compiled program owns one ``np.random.Generator``
+seeded with its seed, kept with the program: it draws anew on every call,
+and a program rebuilt with the same seed repeats the sequence (as Keras 2's
+per-op seeds do). Ops are told apart by the order in which a run reaches
+them. Unseeded draws share one backend generator. Floats are drawn in float32 (float64 for
 float64) and cast to the requested dtype.
 """
 import numpy as np
@@ -19,26 +20,52 @@ def _float_draw_dtype(dtype):
     return np.float64 if dtype == np.float64 else np.float32
 
 
+class ProgramStreams:
+    """The generators of one program's seeded ops, in the order a run meets them."""
+
+    def __init__(self):
+        self.generators = {}
+        self.counts = {}
+
+    def start_run(self):
+        self.counts.clear()
+
+    def next(self, seed):
+        occurrence = self.counts.get(seed, 0)
+        self.counts[seed] = occurrence + 1
+        key = (seed, occurrence)
+        if key not in self.generators:
+            self.generators[key] = np.random.default_rng(seed)
+        return self.generators[key]
+
+
 class RandomOps:
     """The random primitives."""
 
-    def _generator(self, seed):
-        """The persistent generator of ``seed`` (the shared one for ``None``)."""
-        generators = self.__dict__.setdefault("_random_generators", {})
-        key = None if seed is None else int(seed)
-        if key not in generators:
-            generators[key] = np.random.default_rng(key)
-        return generators[key]
+    def _new_random_streams(self):
+        """Fresh generators for the seeded ops of one compiled program."""
+        return ProgramStreams()
 
-    def _standard_normal(self, shape, dtype, seed):
-        return self._generator(seed).standard_normal(
-            to_shape(shape), dtype=_float_draw_dtype(np.dtype(dtype)))
+    def _generator(self, seed):
+        """The generator of the seeded op being run (the shared one for ``None``)."""
+        if seed is None:
+            if "_shared_generator" not in self.__dict__:
+                self._shared_generator = np.random.default_rng()
+            return self._shared_generator
+        streams = self.__dict__.get("_program_streams")
+        if streams is None:  # called directly: one persistent generator per seed
+            generators = self.__dict__.setdefault("_direct_generators", {})
+            return generators.setdefault(int(seed), np.random.default_rng(int(seed)))
+        return streams.next(int(seed))
+
+    def _standard_normal(self, rng, shape, dtype):
+        return rng.standard_normal(to_shape(shape), dtype=_float_draw_dtype(np.dtype(dtype)))
 
     @primitive(None)
     def random_normal(self, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         """Normal draws of the given ``shape`` (a list), ``mean`` and ``stddev``."""
         dtype = np.dtype(dtype or default_float())
-        z = self._standard_normal(shape, dtype, seed)
+        z = self._standard_normal(self._generator(seed), shape, dtype)
         return (z * np.asarray(stddev, z.dtype) + np.asarray(mean, z.dtype)).astype(dtype)
 
     @primitive(None)
@@ -63,9 +90,10 @@ class RandomOps:
     def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         """Normal draws with values farther than 2 ``stddev`` from ``mean`` redrawn."""
         dtype = np.dtype(dtype or default_float())
-        z = self._standard_normal(shape, dtype, seed)
+        rng = self._generator(seed)
+        z = self._standard_normal(rng, shape, dtype)
         outside = np.abs(z) > 2
         while outside.any():
-            z[outside] = self._standard_normal([int(outside.sum())], dtype, seed)
+            z[outside] = self._standard_normal(rng, [int(outside.sum())], dtype)
             outside = np.abs(z) > 2
         return (z * np.asarray(stddev, z.dtype) + np.asarray(mean, z.dtype)).astype(dtype)
