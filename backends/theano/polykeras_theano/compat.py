@@ -9,6 +9,7 @@ and the native convolution and pooling ops where the library still has them
 so its conv/pool ops use the tap-sum implementations in :mod:`.conv`).
 """
 import importlib
+import sys
 import warnings
 
 
@@ -29,29 +30,46 @@ class Library:
         self.function = self.th.function
         self.shared = self.th.shared
         self.grad = self.th.grad
-        self.scan = self.th.scan
         self.ifelse = importlib.import_module(f"{name}.ifelse").ifelse
         self.floatx = self.th.config.floatX
+        self.square = getattr(self.T, "square", None) or self.T.sqr
         if name == "theano":
             nnet = importlib.import_module("theano.tensor.nnet")
             self.nnet = nnet
             self.abstract_conv = importlib.import_module("theano.tensor.nnet.abstract_conv")
             self.pool = importlib.import_module("theano.tensor.signal.pool")
+            self.sigmoid = nnet.sigmoid
+            self.softplus = nnet.softplus
             self._mrg = importlib.import_module("theano.sandbox.rng_mrg").MRG_RandomStream
+            _python_scan_if_no_cython_scan()
         else:
             self.nnet = None
             self.abstract_conv = None
             self.pool = None
+            self.sigmoid = self.T.sigmoid
+            self.softplus = self.T.softplus
             self._random = importlib.import_module("pytensor.tensor.random")
 
     # --- types -------------------------------------------------------------------
 
     def tensor_input(self, dtype, shape, name):
-        """A symbolic input of ``dtype`` whose static dims of size 1 broadcast."""
-        pattern = tuple(d == 1 for d in shape)
+        """A symbolic input of ``dtype`` whose static dims of size 1 broadcast.
+
+        Theano types only record that pattern; PyTensor types keep the whole
+        static shape (``None`` for unknown dims), which lets ops such as the
+        tap-sum convolution read kernel sizes from placeholders.
+        """
         if self.name == "theano":
-            return self.T.TensorType(dtype, pattern)(name)
-        return self.T.tensor(name=name, dtype=dtype, shape=tuple(1 if b else None for b in pattern))
+            return self.T.TensorType(dtype, tuple(d == 1 for d in shape))(name)
+        return self.T.tensor(name=name, dtype=dtype, shape=tuple(shape))
+
+    def shared_variable(self, value, name):
+        """A shared variable whose dims of size 1 are broadcastable, so that
+        updates computed by broadcasting keep its type."""
+        pattern = tuple(d == 1 for d in value.shape)
+        if self.name == "theano":
+            return self.shared(value, name=name, broadcastable=pattern)
+        return self.shared(value, name=name, shape=tuple(1 if b else None for b in pattern))
 
     def broadcastable(self, x):
         """The broadcast pattern of ``x`` (True where the dim is known to be 1)."""
@@ -91,6 +109,25 @@ class Library:
         shape = [x.shape[i] for i in range(x.ndim)]
         return self.T.reshape(x, self.T.stack(shape), ndim=x.ndim)
 
+    def scan(self, fn, sequences=None, outputs_info=None, n_steps=None):
+        """``scan`` returning ``(list_of_outputs, updates)`` on both libraries."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            outputs, updates = self.th.scan(fn, sequences=sequences, outputs_info=outputs_info,
+                                            n_steps=n_steps, return_list=True)
+        return list(outputs), updates
+
+    def batched_matmul(self, x, y):
+        """``(b, p, n) @ (b, n, q) -> (b, p, q)``.
+
+        Theano's ``BatchedDot`` C code calls ``sgemm_`` directly, which is
+        unresolved when Theano runs without a BLAS library
+        (``blas__ldflags=``), so Theano contracts by broadcasting instead.
+        """
+        if self.name == "theano" and not self.th.config.blas__ldflags:
+            return self.T.sum(x.dimshuffle(0, 1, 2, "x") * y.dimshuffle(0, "x", 1, 2), axis=2)
+        return self.T.batched_dot(x, y)
+
     # --- random ------------------------------------------------------------------
 
     def random_stream(self, seed):
@@ -119,3 +156,29 @@ class Library:
             warnings.simplefilter("ignore", FutureWarning)
             out = stream.normal(mean, std, size=shape)
         return self.T.cast(out, dtype)
+
+
+def _python_scan_if_no_cython_scan():
+    """Run Theano's scan loop in Python when its C loop cannot be built.
+
+    theano-pymc 1.1.2 ships a Cython-generated ``scan_perform.c`` that does
+    not compile against Python >= 3.11 (``longintrepr.h`` moved); the scan
+    op only falls back to its Python loop when no compiler exists, so every
+    function containing a scan would fail. The inner function of the scan
+    is still compiled to C either way.
+    """
+    scan_op = importlib.import_module("theano.scan.op")
+    if getattr(scan_op.Scan, "_polykeras_patched", False):
+        return
+    if sys.version_info < (3, 11):
+        try:
+            importlib.import_module("theano.scan.scan_perform_ext")
+            return
+        except Exception:  # noqa: BLE001 - any failure to build the C loop
+            pass
+    original = scan_op.Scan.make_thunk
+
+    def make_thunk(self, node, storage_map, compute_map, no_recycling, impl=None):
+        return original(self, node, storage_map, compute_map, no_recycling, impl="py")
+    scan_op.Scan.make_thunk = make_thunk
+    scan_op.Scan._polykeras_patched = True
