@@ -27,7 +27,7 @@ class Library:
         self.th = importlib.import_module(name)
         self.T = importlib.import_module(f"{name}.tensor")
         self.version = getattr(self.th, "__version__", "?")
-        self.function = self.th.function
+        self._function = self.th.function
         self.shared = self.th.shared
         self.grad = self.th.grad
         self.ifelse = importlib.import_module(f"{name}.ifelse").ifelse
@@ -62,6 +62,22 @@ class Library:
         if self.name == "theano":
             return self.T.TensorType(dtype, tuple(d == 1 for d in shape))(name)
         return self.T.tensor(name=name, dtype=dtype, shape=tuple(shape))
+
+    def function(self, inputs, outputs, updates=(), on_unused_input="ignore"):
+        """The library's ``function``.
+
+        PyTensor's default (Numba) linker has no float16; graphs holding
+        float16 values are compiled with the C virtual machine (``CVM``)
+        unless the user chose a mode in ``PYTENSOR_FLAGS``.
+        """
+        kwargs = {}
+        if self.name == "pytensor" and self.th.config.mode == "Mode":
+            ancestors = importlib.import_module("pytensor.graph.basic").ancestors
+            roots = list(outputs) + [value for _, value in updates]
+            if any(getattr(v, "dtype", None) == "float16" for v in ancestors(roots)):
+                kwargs["mode"] = "CVM"
+        return self._function(inputs, outputs, updates=list(updates),
+                              on_unused_input=on_unused_input, **kwargs)
 
     def shared_variable(self, value, name):
         """A shared variable whose dims of size 1 are broadcastable, so that

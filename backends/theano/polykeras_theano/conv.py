@@ -47,18 +47,26 @@ class ConvOps:
         return pads
 
     def _pad_with(self, x, pads, value):
-        """Channels-last ``x`` padded on its spatial axes with ``value``."""
+        """Channels-last ``x`` padded on its spatial axes with ``value``.
+
+        Built by concatenation: ``set_subtensor`` with symbolic bounds sends
+        Theano's graph optimizer into an endless loop once differentiated.
+        """
         T = self.T
-        if all(isinstance(b, int) and isinstance(a, int) and not b and not a for b, a in pads):
-            return x
-        shape, key = [x.shape[0]], [slice(None)]
+        fill = np.asarray(value, dtype=x.dtype)
         for i, (before, after) in enumerate(pads):
-            shape.append(x.shape[i + 1] + before + after)
-            key.append(slice(before, before + x.shape[i + 1]))
-        shape.append(x.shape[x.ndim - 1])
-        key.append(slice(None))
-        out = T.alloc(np.asarray(value, dtype=x.dtype), *[T.cast(s, "int64") for s in shape])
-        return T.set_subtensor(out[tuple(key)], x)
+            axis = i + 1
+            parts = []
+            for size in (before, after):
+                if isinstance(size, int) and size == 0:
+                    parts.append(None)
+                    continue
+                shape = [x.shape[j] if j != axis else size for j in range(x.ndim)]
+                parts.append(T.alloc(fill, *[T.cast(d, "int64") for d in shape]))
+            pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
+            if len(pieces) > 1:
+                x = T.concatenate(pieces, axis=axis)
+        return x
 
     def _taps(self, x, kernel_size, strides, dilation):
         """Yield ``(tap_index, slice_of_x)`` for a valid sliding window over the
