@@ -66,16 +66,15 @@ class Library:
     def function(self, inputs, outputs, updates=(), on_unused_input="ignore"):
         """The library's ``function``.
 
-        PyTensor's default (Numba) linker has no float16; graphs holding
-        float16 values are compiled with the C virtual machine (``CVM``)
-        unless the user chose a mode in ``PYTENSOR_FLAGS``.
+        PyTensor 3 defaults to its Numba linker, which JIT-compiles every new
+        graph for seconds to minutes (polykeras builds many small graphs)
+        and has no float16. Unless ``PYTENSOR_FLAGS`` names a mode, PyTensor
+        functions are compiled with the C virtual machine (``CVM``), like
+        Theano's; its per-op C code is cached on disk.
         """
         kwargs = {}
         if self.name == "pytensor" and self.th.config.mode == "Mode":
-            ancestors = importlib.import_module("pytensor.graph.basic").ancestors
-            roots = list(outputs) + [value for _, value in updates]
-            if any(getattr(v, "dtype", None) == "float16" for v in ancestors(roots)):
-                kwargs["mode"] = "CVM"
+            kwargs["mode"] = "CVM"
         return self._function(inputs, outputs, updates=list(updates),
                               on_unused_input=on_unused_input, **kwargs)
 
