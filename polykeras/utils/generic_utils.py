@@ -4,6 +4,11 @@ import time
 
 import numpy as np
 
+# Keras 2 code imports the serialization helpers from generic_utils.
+from polykeras.utils.serialization import (  # noqa: F401
+    CustomObjectScope, custom_object_scope, deserialize_keras_object, get_custom_objects,
+    serialize_keras_object)
+
 
 class Progbar:
     """A Keras-style progress bar.
