@@ -293,15 +293,20 @@ def identity(x, name=None):
 
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
     """A variable drawn uniformly from ``[low, high)``; the same seed gives the
-    same values on every backend."""
-    rng = np.random.default_rng(seed)
+    same values on every backend, and unseeded draws follow ``np.random.seed``."""
+    rng = _numpy_rng(seed)
     return variable(rng.uniform(low, high, size=shape), dtype, name)
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
     """A variable drawn from a normal distribution; seeded draws match across backends."""
-    rng = np.random.default_rng(seed)
+    rng = _numpy_rng(seed)
     return variable(rng.normal(mean, scale, size=shape), dtype, name)
+
+
+def _numpy_rng(seed):
+    """The generator initial values are drawn from, as the initializers draw them."""
+    return np.random if seed is None else np.random.RandomState(seed)
 
 
 # --- values ---------------------------------------------------------------------
