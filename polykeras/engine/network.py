@@ -285,7 +285,9 @@ class Network(Layer):
         node_index_map = {}
         for layer in self._layers:
             kept = [n for n in layer._inbound_nodes if id(n) in self._network_nodes]
-            for new_index, node in enumerate(kept):
+            # A rebuilt network's node 0 is its own graph, so its calls count from 1.
+            start = 1 if isinstance(layer, Network) else 0
+            for new_index, node in enumerate(kept, start):
                 node_index_map[id(node)] = new_index
         layer_configs = []
         for layer in self._layers:

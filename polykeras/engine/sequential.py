@@ -28,6 +28,7 @@ class Sequential(Model):
         Layer.__init__(self, name=name)
         self._added = []
         self._chain = []
+        self._input_layer = None  # an InputLayer the user added, kept in the config
         self._layers = []
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
@@ -59,6 +60,7 @@ class Sequential(Model):
                 return
             self._chain = [start]
             if isinstance(layer, InputLayer):
+                self._input_layer = layer
                 self._rebuild()
                 return
         output = layer(self._chain[-1])
@@ -109,6 +111,8 @@ class Sequential(Model):
             self._rebuild()
         else:
             self._chain, self._layers, self.inputs, self.outputs = [], [], [], []
+            self._inbound_nodes = []
+            self._input_layer = None
             self.built = False
 
     def build(self, input_shape=None):
@@ -123,6 +127,8 @@ class Sequential(Model):
         self._build_input_shape = tuple(input_shape)
         for layer in pending:
             self.add(layer)
+        if getattr(self, "_pending_compile", None):
+            self.compile(**self._pending_compile)
 
     def _build_from_data(self, x):
         if self._chain or not self._added:
@@ -150,9 +156,10 @@ class Sequential(Model):
         return (proba > 0.5).astype("int32")
 
     def get_config(self):
+        layers = ([self._input_layer] if self._input_layer is not None else []) + self._added
         config = {"name": self.name, "layers": [
             {"class_name": type(layer).__name__, "config": layer.get_config()}
-            for layer in self._added]}
+            for layer in layers]}
         if self._build_input_shape is not None:
             config["build_input_shape"] = self._build_input_shape
         return config

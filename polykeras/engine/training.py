@@ -75,6 +75,13 @@ class Model(Network):
         if loss is None:
             raise ValueError("compile() needs a loss. Received: loss=None")
         self.optimizer = optimizers.get(optimizer)
+        if not self.outputs:
+            # A Sequential model without an input shape: compiled once it is built.
+            self._pending_compile = dict(
+                optimizer=self.optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights,
+                sample_weight_mode=sample_weight_mode, weighted_metrics=weighted_metrics)
+            return
+        self._pending_compile = None
         self.loss = loss
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
@@ -142,10 +149,15 @@ class Model(Network):
             return None
         if loss_fn is losses_module.sparse_categorical_crossentropy:
             return tuple(shape[:-1]) + (1,)
+        if getattr(losses_module, getattr(loss_fn, "__name__", ""), None) is not loss_fn:
+            return None  # a user loss decides what its targets look like (Keras 2)
         return tuple(shape)
 
     def _compile_metrics(self, metrics, weighted):
-        per = per_output(metrics, self.output_names, "metrics", default=[])
+        if isinstance(metrics, (list, tuple)):  # a list applies to every output
+            per = [list(metrics) for _ in self.output_names]
+        else:
+            per = per_output(metrics, self.output_names, "metrics", default=[])
         feed = {name: i for i, name in enumerate(self._feed_output_names)}
         multi = len(self.output_names) > 1
         for name, output, items in zip(self.output_names, self.outputs, per):
@@ -221,6 +233,14 @@ class Model(Network):
         if y is None:
             return x, [], []
         self._check_compiled("fitting or evaluating it")
+        y = standardize_input_data(y, self._feed_output_names, exception_prefix="target")
+        for target, fn in zip(y, self._feed_loss_fns):
+            if fn is losses_module.categorical_crossentropy and target.shape[-1] == 1:
+                raise ValueError(
+                    f"You are passing a target array of shape {target.shape} while using as "
+                    "loss `categorical_crossentropy`, which expects targets to be binary "
+                    "matrices (1s and 0s) of shape (samples, classes). Convert integer "
+                    "targets with `to_categorical`, or use sparse_categorical_crossentropy.")
         y = standardize_input_data(y, self._feed_output_names, self._feed_output_shapes,
                                    check_batch_axis=False, exception_prefix="target")
         weights = per_output(sample_weight, self._feed_output_names, "sample_weight")
@@ -232,13 +252,6 @@ class Model(Network):
                    zip(y, weights, class_weights, self._feed_sample_weight_modes)]
         if check_array_lengths_:
             check_array_lengths(x, y, weights)
-        for target, fn in zip(y, self._feed_loss_fns):
-            if fn is losses_module.categorical_crossentropy and target.shape[-1] == 1:
-                raise ValueError(
-                    f"You are passing a target array of shape {target.shape} while using as "
-                    "loss `categorical_crossentropy`, which expects targets to be binary "
-                    "matrices (1s and 0s) of shape (samples, classes). Convert integer "
-                    "targets with `to_categorical`, or use sparse_categorical_crossentropy.")
         if batch_size is not None and self.stateful and x and len(x[0]) % batch_size:
             raise ValueError(f"In a stateful network, you should only pass inputs with a "
                              f"number of samples that can be divided by the batch size. "

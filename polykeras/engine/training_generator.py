@@ -37,16 +37,38 @@ def _batches(generator, workers, max_queue_size, use_multiprocessing, shuffle=Fa
         finally:
             enqueuer.stop()
     elif isinstance(generator, Sequence):
+        # Like the enqueuers: on_epoch_end once all of an epoch's batches were
+        # taken, when the next batch is asked for or when reading stops.
+        epoch_done = [False]
+
         def in_order():
             while True:
                 order = np.random.permutation(len(generator)) if shuffle \
                     else range(len(generator))
-                for index in order:
-                    yield generator[int(index)]
+                for position, index in enumerate(order):
+                    item = generator[int(index)]
+                    epoch_done[0] = position == len(order) - 1
+                    yield item
+                epoch_done[0] = False
                 generator.on_epoch_end()
-        yield in_order()
+        try:
+            yield in_order()
+        finally:
+            if epoch_done[0]:
+                generator.on_epoch_end()
     else:
         yield generator
+
+
+def _next_batch(batches, what, taken, expected):
+    """The next item; a generator that runs out early is an error that says so."""
+    try:
+        return next(batches)
+    except StopIteration:
+        raise ValueError(f"{what}: the generator ran out of data after {taken} batch(es), "
+                         f"but {expected} were expected. A generator should loop over its "
+                         "data forever (`while True:`), or use a keras.utils.Sequence.") \
+            from None
 
 
 def _unpack(item, with_targets=True):
@@ -94,7 +116,9 @@ def fit_generator(model, generator, *, steps_per_epoch, epochs, verbose, callbac
             callback_list.on_epoch_begin(epoch)
             epoch_logs, completed = {}, True
             for step in range(steps_per_epoch):
-                x, y, weights = _unpack(next(batches))
+                x, y, weights = _unpack(_next_batch(
+                    batches, "fit_generator", (epoch - initial_epoch) * steps_per_epoch + step,
+                    f"steps_per_epoch * epochs = {steps_per_epoch * (epochs - initial_epoch)}"))
                 logs = {"batch": step, "size": _batch_size(x)}
                 callback_list.on_batch_begin(step, logs)
                 outs = model.train_on_batch(x, y, sample_weight=weights,
@@ -134,7 +158,8 @@ def evaluate_generator(model, generator, *, steps, max_queue_size, workers,
     bar = Progbar(steps) if verbose == 1 else None
     with _batches(generator, workers, max_queue_size, use_multiprocessing) as batches:
         for step in range(steps):
-            x, y, weights = _unpack(next(batches))
+            x, y, weights = _unpack(_next_batch(batches, "evaluate_generator", step,
+                                                f"steps={steps}"))
             outs = model.test_on_batch(x, y, sample_weight=weights)
             size = _batch_size(x)
             weighted = [np.float64(o) * size for o in (outs if isinstance(outs, list)
@@ -156,7 +181,8 @@ def predict_generator(model, generator, *, steps, max_queue_size, workers,
     bar = Progbar(steps) if verbose == 1 else None
     with _batches(generator, workers, max_queue_size, use_multiprocessing) as batches:
         for step in range(steps):
-            x, _, _ = _unpack(next(batches), with_targets=False)
+            x, _, _ = _unpack(_next_batch(batches, "predict_generator", step, f"steps={steps}"),
+                              with_targets=False)
             outs = model.predict_on_batch(x)
             chunks.append(outs if isinstance(outs, list) else [outs])
             if bar:

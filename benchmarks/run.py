@@ -1,0 +1,139 @@
+"""Training-speed benchmark: polykeras on each backend against tf_keras, side by side.
+
+Trains the MNIST MLP (Dense 512-Dropout-512-Dropout-10, RMSprop) and a small
+convnet (Conv32-Conv64-MaxPool-Dropout-Dense128-Dense10, Adadelta) with batch
+128, each measurement in a fresh process, and prints seconds per epoch, the
+ratio to tf_keras, peak resident memory and the time of ``import polykeras``.
+
+    python benchmarks/run.py                         # backends importable here
+    python benchmarks/run.py --backends numpy,tensorflow --epochs 2
+    python benchmarks/run.py --python theano=/path/to/theano-venv/bin/python
+
+Every epoch after a warm-up epoch (which pays for compilation) is timed.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = ("mlp", "convnet")
+
+
+def _load_mnist(keras, samples):
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    x = x_train[:samples].astype("float32") / 255
+    y = keras.utils.to_categorical(y_train[:samples], 10)
+    return x, y
+
+
+def _build(keras, model_name):
+    layers = keras.layers
+    if model_name == "mlp":
+        model = keras.models.Sequential([
+            layers.Dense(512, activation="relu", input_shape=(784,)), layers.Dropout(0.2),
+            layers.Dense(512, activation="relu"), layers.Dropout(0.2),
+            layers.Dense(10, activation="softmax")])
+        optimizer = keras.optimizers.RMSprop()
+    else:
+        model = keras.models.Sequential([
+            layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+            layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Dropout(0.25), layers.Flatten(), layers.Dense(128, activation="relu"),
+            layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+        optimizer = keras.optimizers.Adadelta()
+    model.compile(optimizer, "categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def worker(framework, model_name, samples, epochs):
+    """Run one measurement in this process; print one JSON line."""
+    started = time.perf_counter()
+    if framework == "tf_keras":
+        import tf_keras as keras
+    else:
+        import polykeras as keras
+    import_seconds = time.perf_counter() - started
+    x, y = _load_mnist(keras, samples)
+    x = x.reshape(-1, 784) if model_name == "mlp" else x.reshape(-1, 28, 28, 1)
+    model = _build(keras, model_name)
+    model.fit(x[:1024], y[:1024], batch_size=128, epochs=1, verbose=0)
+    timings = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+        timings.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    backend = keras.backend.backend()
+    print(json.dumps({"framework": framework, "backend": backend, "model": model_name,
+                      "seconds_per_epoch": min(timings), "peak_mb": peak_mb,
+                      "import_seconds": import_seconds}))
+
+
+def _measure(python, framework, backend, model_name, samples, epochs):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if backend:
+        env["POLYKERAS_BACKEND"] = backend
+    command = [python, os.path.join(HERE, "run.py"), "--worker", framework, model_name,
+               "--samples", str(samples), "--epochs", str(epochs)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _importable(python, module):
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="numpy,tensorflow,theano,pytensor")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--samples", type=int, default=60000,
+                        help="training samples per epoch (MNIST has 60000)")
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs (best is kept)")
+    parser.add_argument("--python", action="append", default=[],
+                        help="backend=interpreter for a backend installed elsewhere")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker[0], args.worker[1], args.samples, args.epochs)
+        return
+    interpreters = dict(item.split("=", 1) for item in args.python)
+    modules = {"tensorflow": "tensorflow", "theano": "theano", "pytensor": "pytensor"}
+    rows = []
+    for model_name in args.models.split(","):
+        reference = None
+        if _importable(sys.executable, "tf_keras"):
+            reference = _measure(sys.executable, "tf_keras", None, model_name, args.samples,
+                                 args.epochs)
+            rows.append(("tf_keras", model_name, reference, None))
+        for backend in args.backends.split(","):
+            python = interpreters.get(backend, sys.executable)
+            if backend in modules and not _importable(python, modules[backend]):
+                continue
+            result = _measure(python, "polykeras", backend, model_name, args.samples,
+                              args.epochs)
+            ratio = None
+            if reference and "seconds_per_epoch" in reference and "seconds_per_epoch" in result:
+                ratio = result["seconds_per_epoch"] / reference["seconds_per_epoch"]
+            rows.append((f"polykeras/{backend}", model_name, result, ratio))
+    print(f"\nMNIST, {args.samples} samples per epoch, batch 128, best of {args.epochs} "
+          "timed epochs\n")
+    print("| model | framework | s/epoch | vs tf_keras | peak MB | import s |")
+    print("|---|---|---|---|---|---|")
+    for name, model_name, result, ratio in rows:
+        if "error" in result:
+            print(f"| {model_name} | {name} | error: {result['error']} | | | |")
+            continue
+        print(f"| {model_name} | {name} | {result['seconds_per_epoch']:.2f} | "
+              f"{'' if ratio is None else f'{ratio:.2f}x'} | {result['peak_mb']:.0f} | "
+              f"{result['import_seconds']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

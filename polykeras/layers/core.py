@@ -1,0 +1,586 @@
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape and Lambda.
+
+Also here: :class:`SafeModeScope`, which decides whether a ``Lambda`` saved
+as Python bytecode may be rebuilt (it may not unless the caller opts in with
+``safe_mode=False``), and the bytecode helpers that write and read the
+Keras 2 format of such functions.
+"""
+import binascii
+import codecs
+import inspect
+import marshal
+import sys
+import threading
+import types
+
+import numpy as np
+
+from polykeras import activations, constraints, initializers, regularizers
+from polykeras import backend as K
+from polykeras.engine.base_layer import InputSpec, Layer
+from polykeras.utils.legacy import legacy_arguments
+from polykeras.utils.serialization import resolve_name
+
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Lambda", "SafeModeScope",
+           "in_safe_mode"]
+
+#: Keras 1 names of Dense arguments (``interfaces.legacy_dense_support`` in Keras 2).
+DENSE_LEGACY_ARGS = {"output_dim": "units", "init": "kernel_initializer",
+                     "W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
+                     "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint",
+                     "bias": "use_bias"}
+
+
+def positive_int(value, arg, where):
+    """``value`` as an int if it is a positive integer (or an integral float), else an error."""
+    integral = isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and float(value).is_integer())
+    if isinstance(value, bool) or not integral or value <= 0:
+        raise ValueError(f"{where} expects `{arg}` to be a positive integer. "
+                         f"Received: {arg}={value!r}")
+    return int(value)
+
+
+class Dense(Layer):
+    """A densely connected layer: ``activation(dot(inputs, kernel) + bias)``.
+
+    On inputs of rank > 2 the product is taken over the last axis, so
+    ``(batch, d0, ..., input_dim)`` becomes ``(batch, d0, ..., units)``.
+
+    Args:
+        units: size of the output's last axis (Keras 1: ``output_dim``).
+        activation: activation function or its name; ``None`` is linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: initializers of the weights
+            (Keras 1: ``init``).
+        kernel_regularizer, bias_regularizer, activity_regularizer:
+            regularizers (Keras 1: ``W_regularizer``, ``b_regularizer``).
+        kernel_constraint, bias_constraint: constraints applied after each
+            optimizer update (Keras 1: ``W_constraint``, ``b_constraint``).
+        **kwargs: the Layer arguments (``name``, ``input_dim``, ``input_shape``...).
+
+    Example:
+        >>> model = Sequential([Dense(32, input_dim=16, activation="relu"), Dense(1)])
+        >>> model.output_shape
+        (None, 1)
+    """
+
+    @legacy_arguments(DENSE_LEGACY_ARGS, where="Dense")
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.units = positive_int(units, "units", f"Dense {self.name!r}")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"Dense {self.name!r} needs the last axis of its input to be "
+                             f"known. Received: input_shape={input_shape}")
+        self.kernel = self.add_weight("kernel", (input_dim, self.units),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+
+    def call(self, inputs):
+        output = K.dot(inputs, self.kernel)
+        if self.use_bias:
+            output = K.bias_add(output, self.bias, data_format="channels_last")
+        return self.activation(output)
+
+    def compute_output_shape(self, input_shape):
+        if not input_shape or len(input_shape) < 2:
+            raise ValueError(f"Dense {self.name!r} expects an input of rank >= 2. "
+                             f"Received: input_shape={input_shape}")
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+        return {**super().get_config(), **config}
+
+
+class Activation(Layer):
+    """Applies an activation function to its input; keeps the input's mask.
+
+    Args:
+        activation: an activation function or its name (``"relu"``, ``"softmax"``...).
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> y = Activation("tanh")(Input(shape=(3,)))
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Sets a fraction ``rate`` of the inputs to 0 at training time, scaling the rest.
+
+    The kept entries are multiplied by ``1 / (1 - rate)`` so the expected sum
+    is unchanged; outside training (``predict``, ``evaluate``, learning phase
+    0) the layer is the identity.
+
+    Args:
+        rate: fraction of the inputs to drop, in ``[0, 1)`` (Keras 1: ``p``).
+        noise_shape: shape of the binary keep mask, broadcast against the
+            input; ``None`` entries take the input's size, e.g.
+            ``(None, 1, features)`` drops the same features at every timestep.
+        seed: seed of the random masks.
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> model = Sequential([Dense(64, input_dim=20), Dropout(0.5), Dense(1)])
+    """
+
+    @legacy_arguments({"p": "rate"}, where="Dropout")
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) \
+                or not 0. <= float(rate) <= 1.:
+            raise ValueError(f"Dropout {self.name!r} expects `rate` to be a number in [0, 1]. "
+                             f"Received: rate={rate!r}")
+        self.rate = min(1., max(0., float(rate)))
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if not 0. < self.rate < 1.:
+            return inputs
+        if self.noise_shape is not None and len(self.noise_shape) != K.ndim(inputs):
+            raise ValueError(f"Dropout {self.name!r}: noise_shape needs one entry per axis of "
+                             f"the input {K.int_shape(inputs)}. Received: "
+                             f"noise_shape={self.noise_shape}")
+
+        def dropped_inputs():
+            return K.dropout(inputs, self.rate, self.noise_shape, seed=self.seed)
+        return K.in_train_phase(dropped_inputs, inputs, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
+                "seed": self.seed}
+
+
+class Flatten(Layer):
+    """Flattens every axis but the batch axis: ``(batch, 3, 4)`` becomes ``(batch, 12)``.
+
+    Args:
+        data_format: ``"channels_last"`` or ``"channels_first"`` (default:
+            ``K.image_data_format()``). For ``channels_first`` inputs the
+            channel axis is moved last before flattening, so the order of
+            the values matches a ``channels_last`` model (weights of a
+            following Dense layer move between the two formats unchanged).
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> model = Sequential([Reshape((4, 5), input_shape=(20,)), Flatten()])
+        >>> model.output_shape
+        (None, 20)
+    """
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_spec = InputSpec(min_ndim=1)
+        self.data_format = K.normalize_data_format(data_format)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) == 1:
+            return (input_shape[0], 1)
+        if any(d is None for d in input_shape[1:]):
+            raise ValueError(
+                f"The shape of the input to Flatten {self.name!r} is not fully defined: "
+                f"expected every axis but the batch axis to be known. Received: "
+                f"input_shape={tuple(input_shape)}. Make sure to pass a complete "
+                "`input_shape` or `batch_input_shape` argument to the first layer in your "
+                "model.")
+        return (input_shape[0], int(np.prod(input_shape[1:], dtype=np.int64)))
+
+    def call(self, inputs):
+        rank = K.ndim(inputs)
+        if rank == 1:
+            return K.expand_dims(inputs, -1)
+        if self.data_format == "channels_first" and rank > 2:
+            inputs = K.permute_dimensions(inputs, [0] + list(range(2, rank)) + [1])
+        return K.batch_flatten(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape``; the batch axis is kept.
+
+    Args:
+        target_shape: the shape of a sample (without the batch axis); one
+            entry may be ``-1``, inferred from the input's size.
+        **kwargs: the Layer arguments.
+
+    Raises:
+        ValueError: the target holds more than one ``-1``, a size that is not
+            a positive int, or a number of values per sample different from the
+            input's (the message gives both shapes).
+
+    Example:
+        >>> model = Sequential([Reshape((3, 4), input_shape=(12,)), Reshape((-1, 2))])
+        >>> model.output_shape
+        (None, 6, 2)
+    """
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        try:
+            target = tuple(int(d) for d in target_shape)
+        except (TypeError, ValueError):
+            raise ValueError(f"Reshape {self.name!r} expects `target_shape` to be a tuple of "
+                             f"ints. Received: target_shape={target_shape!r}") from None
+        if sum(d == -1 for d in target) > 1 or any(d < -1 or d == 0 for d in target):
+            raise ValueError(f"Reshape {self.name!r} expects `target_shape` to hold positive "
+                             "sizes and at most one -1 (an inferred size). Received: "
+                             f"target_shape={tuple(target_shape)}")
+        self.target_shape = target
+
+    def _fix_unknown_dimension(self, input_shape):
+        """The target shape with its ``-1`` resolved for a known sample shape."""
+        original = int(np.prod(input_shape, dtype=np.int64))
+        known = int(np.prod([d for d in self.target_shape if d != -1], dtype=np.int64))
+        unknown = -1 in self.target_shape
+        if (unknown and original % known) or (not unknown and original != known):
+            raise ValueError(
+                f"Reshape {self.name!r}: total size of the new array must be unchanged. Cannot "
+                f"reshape an input of shape {tuple(input_shape)} ({original} values per "
+                f"sample) to target_shape={self.target_shape}"
+                + ("" if unknown else f" ({known} values per sample)") + ".")
+        return tuple(original // known if d == -1 else d for d in self.target_shape)
+
+    def compute_output_shape(self, input_shape):
+        if any(d is None for d in input_shape[1:]):
+            return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
+        return (input_shape[0],) + self._fix_unknown_dimension(input_shape[1:])
+
+    def call(self, inputs):
+        shape = K.int_shape(inputs)
+        if shape is not None and all(d is not None for d in shape[1:]):
+            target = self._fix_unknown_dimension(shape[1:])
+        else:
+            target = self.target_shape
+        return K.reshape(inputs, (K.shape(inputs)[0],) + target)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
+
+# --- safe mode and function serialization ------------------------------------------------
+
+_safe_mode = threading.local()
+
+
+def in_safe_mode():
+    """Whether rebuilding Python code from a config is refused (the default: True)."""
+    stack = getattr(_safe_mode, "stack", None)
+    return stack[-1] if stack else True
+
+
+class SafeModeScope:
+    """Within this block, configs holding Python bytecode load only if ``safe_mode`` is False.
+
+    Loading a ``Lambda`` whose function was saved as bytecode runs code that
+    came from a file. That is refused by default; a caller who trusts the file
+    opts in with ``safe_mode=False`` (here, or on ``Lambda.from_config`` /
+    ``polykeras.layers.deserialize``).
+
+    Args:
+        safe_mode: ``True`` to refuse bytecode, ``False`` to allow it.
+
+    Example:
+        >>> with SafeModeScope(False):
+        ...     model = Model.from_config(trusted_config)
+    """
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = bool(safe_mode)
+
+    def __enter__(self):
+        if not hasattr(_safe_mode, "stack"):
+            _safe_mode.stack = []
+        _safe_mode.stack.append(self.safe_mode)
+        return self
+
+    def __exit__(self, *exc):
+        _safe_mode.stack.pop()
+
+
+def _is_named_function(fn):
+    """A module-level function: saved by name rather than as bytecode."""
+    if isinstance(fn, types.BuiltinFunctionType):
+        return True
+    return (isinstance(fn, types.FunctionType) and fn.__name__ != "<lambda>"
+            and fn.__closure__ is None and "<locals>" not in fn.__qualname__)
+
+
+def func_dump(fn):
+    """``(base64 marshal of the code, defaults, closure values)``, the Keras 2 format."""
+    code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
+    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+    return code, fn.__defaults__, closure
+
+
+def _cell(value):
+    return (lambda: value).__closure__[0]
+
+
+def func_load(code, defaults=None, closure=None, globs=None, where="Lambda"):
+    """Rebuild a function from :func:`func_dump`'s output (runs code from the config)."""
+    if isinstance(code, (tuple, list)):
+        code, defaults, closure = code
+    try:
+        raw = codecs.decode(code.encode("ascii"), "base64")
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        raw = code.encode("raw_unicode_escape")  # Keras < 2.1.2 wrote raw bytes
+    try:
+        code_object = marshal.loads(raw)
+    except (ValueError, EOFError, TypeError) as exc:
+        raise ValueError(
+            f"{where}: the function in the config is Python bytecode that this Python "
+            f"({sys.version.split()[0]}) cannot read; bytecode only loads in the Python "
+            "version that saved it. Rebuild the layer from code, or pass the function "
+            f"through custom_objects. Cause: {exc}") from exc
+    if not isinstance(code_object, types.CodeType):
+        raise ValueError(f"{where}: expected Python bytecode of a function in the config. "
+                         f"Received an object of type {type(code_object).__name__}.")
+    cells = None if closure is None else tuple(_cell(v) for v in closure)
+    return types.FunctionType(code_object, globs if globs is not None else globals(),
+                              name=code_object.co_name,
+                              argdefs=tuple(defaults) if defaults is not None else None,
+                              closure=cells)
+
+
+def _backend_functions():
+    return {name: getattr(K, name) for name in dir(K)
+            if not name.startswith("_") and callable(getattr(K, name))}
+
+
+def _serialize_function(fn, what, layer_name):
+    if _is_named_function(fn):
+        return fn.__name__, "function"
+    if isinstance(fn, types.FunctionType):
+        return func_dump(fn), "lambda"
+    raise TypeError(f"Lambda {layer_name!r} cannot serialize its `{what}`: expected a Python "
+                    f"function or lambda. Received: {fn!r}")
+
+
+def _deserialize_function(value, kind, what, custom_objects, safe_mode, layer_name):
+    where = f"Lambda {layer_name!r}"
+    if kind == "function":
+        return resolve_name(value, _backend_functions(), custom_objects,
+                            kind=f"function (the `{what}` of {where})")
+    if kind != "lambda":
+        raise ValueError(f"{where}: unknown {what}_type {kind!r}; expected 'function', "
+                         "'lambda' or 'raw'.")
+    if safe_mode is None:
+        safe_mode = in_safe_mode()
+    if safe_mode:
+        raise ValueError(
+            f"{where}: the config holds its `{what}` as Python bytecode (a lambda or a "
+            "nested function). Rebuilding it would run code taken from the config or file, "
+            "which could execute arbitrary code, so it is refused by default. If you trust "
+            "the source, pass `safe_mode=False` (to Lambda.from_config, "
+            "polykeras.layers.deserialize or the loading function), or load inside "
+            "`polykeras.layers.SafeModeScope(False)`.")
+    globs = dict(globals())
+    globs.update(custom_objects or {})
+    return func_load(value, globs=globs, where=where)
+
+
+def _encode_arguments(arguments):
+    return {key: {"type": "ndarray", "value": value.tolist()}
+            if isinstance(value, np.ndarray) else value for key, value in arguments.items()}
+
+
+def _decode_arguments(arguments):
+    return {key: np.array(value["value"]) if isinstance(value, dict)
+            and value.get("type") == "ndarray" else value
+            for key, value in (arguments or {}).items()}
+
+
+class Lambda(Layer):
+    """Wraps an expression of K ops as a layer: ``Lambda(lambda x: x ** 2)``.
+
+    Args:
+        function: called as ``function(inputs, **arguments)``; receives
+            ``mask=`` too when it has a ``mask`` parameter.
+        output_shape: the output shape, without the batch axis (a tuple), or a
+            function from the input shape (with batch axis) to the output
+            shape. When ``None`` it is inferred from the tensor ``function``
+            returns.
+        mask: the output mask: a tensor, or a function ``(inputs, mask) ->
+            mask``. Without it the output has no mask.
+        arguments: extra keyword arguments for ``function``.
+        **kwargs: the Layer arguments.
+
+    Saving: a module-level function is saved by name (load it with
+    ``custom_objects={name: fn}``; K functions such as ``K.square`` resolve
+    on their own); a lambda or nested function is saved as Python bytecode
+    (the Keras 2 format), which only loads with ``safe_mode=False``.
+
+    Example:
+        >>> x = Input(shape=(4,))
+        >>> y = Lambda(lambda t: K.concatenate([t, -t]), output_shape=(8,))(x)
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda {self.name!r} expects a callable `function`. "
+                            f"Received: {function!r}")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.supports_masking = mask is not None
+        self.mask = mask
+        if output_shape is None or callable(output_shape):
+            self._output_shape = output_shape
+        elif isinstance(output_shape, (tuple, list)):
+            self._output_shape = tuple(output_shape)
+        else:
+            raise TypeError(f"Lambda {self.name!r}: `output_shape` must be a tuple, a list or a "
+                            f"function. Received: {output_shape!r}")
+        self._inferred_shapes = {}
+
+    def call(self, inputs, mask=None):
+        arguments = dict(self.arguments)
+        if _has_parameter(self.function, "mask"):
+            arguments["mask"] = mask
+        outputs = self.function(inputs, **arguments)
+        key = _shape_key(inputs)
+        if key is not None:
+            self._inferred_shapes[key] = [K.int_shape(o) for o in outputs] \
+                if isinstance(outputs, (list, tuple)) else K.int_shape(outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            key = _hashable(input_shape)
+            if key not in self._inferred_shapes:
+                if isinstance(input_shape, list):
+                    self.call([K.placeholder(shape=s) for s in input_shape])
+                else:
+                    self.call(K.placeholder(shape=input_shape))
+            return self._inferred_shapes.get(key, input_shape)
+        if isinstance(self._output_shape, tuple):
+            batch = input_shape[0][0] if isinstance(input_shape, list) else \
+                (input_shape[0] if input_shape else None)
+            return (batch,) + self._output_shape
+        shape = self._output_shape(input_shape)
+        if not isinstance(shape, (list, tuple)):
+            raise ValueError(f"Lambda {self.name!r}: the `output_shape` function must return a "
+                             f"tuple or a list of tuples. Received: {shape!r}")
+        if isinstance(shape, list) and (not shape or shape[0] is None
+                                        or isinstance(shape[0], (int, np.integer))):
+            shape = tuple(shape)
+        return shape
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def get_config(self):
+        function, function_type = _serialize_function(self.function, "function", self.name)
+        if callable(self._output_shape):
+            output_shape, output_shape_type = _serialize_function(
+                self._output_shape, "output_shape", self.name)
+        else:
+            output_shape = None if self._output_shape is None else list(self._output_shape)
+            output_shape_type = "raw"
+        return {**super().get_config(), "function": function, "function_type": function_type,
+                "output_shape": output_shape, "output_shape_type": output_shape_type,
+                "arguments": _encode_arguments(self.arguments)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Rebuild a Lambda; bytecode functions need ``safe_mode=False``.
+
+        Args:
+            config: :meth:`get_config`'s output (or a Keras 2 Lambda config).
+            custom_objects: name -> function, for functions saved by name
+                (and globals visible to bytecode functions).
+            safe_mode: ``False`` allows rebuilding functions saved as bytecode;
+                ``None`` follows the enclosing :class:`SafeModeScope` (refuse
+                by default).
+
+        Raises:
+            ValueError: the config holds bytecode and safe mode is on, or a
+                function name cannot be resolved.
+        """
+        config = dict(config)
+        name = config.get("name")
+        function = _deserialize_function(config.pop("function"),
+                                         config.pop("function_type", "function"), "function",
+                                         custom_objects, safe_mode, name)
+        output_shape = config.pop("output_shape", None)
+        output_shape_type = config.pop("output_shape_type", "raw")
+        if output_shape_type != "raw" and output_shape is not None:
+            output_shape = _deserialize_function(output_shape, output_shape_type,
+                                                 "output_shape", custom_objects, safe_mode, name)
+        config["arguments"] = _decode_arguments(config.get("arguments"))
+        return cls(function, output_shape=output_shape, **config)
+
+
+def _has_parameter(fn, name):
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _hashable(shape):
+    if isinstance(shape, list):
+        return tuple(_hashable(s) for s in shape)
+    return None if shape is None else tuple(shape)
+
+
+def _shape_key(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return tuple(_hashable(getattr(x, "_keras_shape", None) or K.int_shape(x))
+                     for x in inputs)
+    if not K.is_tensor(inputs):
+        return None
+    return _hashable(getattr(inputs, "_keras_shape", None) or K.int_shape(inputs))
+
