@@ -489,20 +489,8 @@ def test_small_convnet_trains_with_global_pooling():
     assert model.evaluate(x, y, verbose=0) < first
 
 
-def _dense_and_flatten():
-    try:
-        from polykeras.layers import Dense, Flatten
-    except ImportError:
-        try:
-            from polykeras.layers.core import Dense, Flatten
-        except ImportError:
-            pytest.skip("polykeras.layers does not export Dense and Flatten yet "
-                        "(polykeras/layers/core.py is being written)")
-    return Dense, Flatten
-
-
 def test_convnet_with_dense_head_trains():
-    Dense, Flatten = _dense_and_flatten()
+    from polykeras.layers import Dense, Flatten
     x, y = _bars(32, seed=1)
     inputs = Input(shape=(8, 8, 1))
     h = Conv2D(4, 3, activation="relu")(inputs)
