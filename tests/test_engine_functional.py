@@ -431,7 +431,6 @@ def test_json_round_trip():
 
 
 def test_yaml_round_trip():
-    pytest.importorskip("yaml")
     model = two_branch_model()
     clone = model_from_yaml(model.to_yaml())
     assert clone.input_names == model.input_names

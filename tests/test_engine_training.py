@@ -206,11 +206,11 @@ def test_output_left_out_of_the_loss_with_weights_of_its_own_is_an_error():
 
 
 def test_user_loss_decides_the_target_shape():
-    def broadcast_mse(y_true, y_pred):
-        return K.mean(K.square(y_pred - y_true), axis=-1)
-    model = linear_model(units=3, loss=broadcast_mse)
+    def total_error(y_true, y_pred):  # targets: one column, outputs: three
+        return K.square(K.sum(y_pred, axis=-1) - K.sum(y_true, axis=-1))
+    model = linear_model(units=3, loss=total_error)
     x, y = rand(5, 4), rand(5, 1, seed=1)
-    expected = ((model.predict(x) - y) ** 2).mean()
+    expected = ((model.predict(x).sum(-1) - y[:, 0]) ** 2).mean()
     assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
     model.fit(x, y, epochs=1, verbose=0)
 
@@ -644,16 +644,6 @@ def test_without_terminate_on_nan_training_runs_on():
     model = linear_model(loss=nan_loss)
     history = model.fit(rand(8, 4), rand(8, 2), batch_size=4, epochs=2, verbose=0)
     assert history.epoch == [0, 1]
-
-
-def test_model_checkpoint_with_a_real_model(tmp_path):
-    if not hasattr(Model, "save_weights"):
-        pytest.skip("model saving (HDF5) is not part of the engine yet")
-    model = linear_model()
-    path = tmp_path / "weights.{epoch:02d}.h5"
-    model.fit(rand(8, 4), rand(8, 2), epochs=2, verbose=0, validation_split=0.25,
-              callbacks=[callbacks.ModelCheckpoint(str(path), save_weights_only=True)])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.01.h5", "weights.02.h5"]
 
 
 def test_callback_sees_the_model_and_params():
