@@ -170,6 +170,9 @@ class TracedFunction:
             ctx = Context(backend, values)
             ctx.run(self.schedule)
             return map_structure(ctx.resolve, self.outputs)
+        # Loop backends (Theano's scan) must see these as loop inputs, not as
+        # graphs to re-evaluate inside the loop.
+        call.captured_values = [outer.values[c] for c in self.captures if c in outer.values]
         return call
 
 

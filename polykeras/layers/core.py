@@ -356,7 +356,18 @@ def _is_named_function(fn):
 
 
 def func_dump(fn):
-    """``(base64 marshal of the code, defaults, closure values)``, the Keras 2 format."""
+    """A Python function as JSON-friendly data, in the Keras 2 format.
+
+    Args:
+        fn: a Python function (lambdas and closures included).
+
+    Returns:
+        ``(code, defaults, closure)``: the base64 of the marshalled code
+        object, the default argument values and the closure cell values.
+
+    Example:
+        >>> code, defaults, closure = func_dump(lambda x, k=2: x * k)
+    """
     code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
     closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
     return code, fn.__defaults__, closure
@@ -367,7 +378,23 @@ def _cell(value):
 
 
 def func_load(code, defaults=None, closure=None, globs=None, where="Lambda"):
-    """Rebuild a function from :func:`func_dump`'s output (runs code from the config)."""
+    """Rebuild a function from :func:`func_dump`'s output. This runs code from the data:
+    callers check :func:`in_safe_mode` first.
+
+    Args:
+        code: the base64 code string, or the whole ``(code, defaults, closure)``.
+        defaults, closure: as written by :func:`func_dump`.
+        globs: the function's globals (default: this module's, which hold ``K``
+            and ``np`` as in Keras 2).
+        where: what is being loaded, for error messages.
+
+    Raises:
+        ValueError: the bytecode was written by another Python version.
+
+    Example:
+        >>> func_load(func_dump(lambda x: x + 1))(1)
+        2
+    """
     if isinstance(code, (tuple, list)):
         code, defaults, closure = code
     try:

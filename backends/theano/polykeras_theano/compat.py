@@ -124,11 +124,12 @@ class Library:
         shape = [x.shape[i] for i in range(x.ndim)]
         return self.T.reshape(x, self.T.stack(shape), ndim=x.ndim)
 
-    def scan(self, fn, sequences=None, outputs_info=None, n_steps=None):
+    def scan(self, fn, sequences=None, outputs_info=None, non_sequences=(), n_steps=None):
         """``scan`` returning ``(list_of_outputs, updates)`` on both libraries."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outputs, updates = self.th.scan(fn, sequences=sequences, outputs_info=outputs_info,
+                                            non_sequences=list(non_sequences),
                                             n_steps=n_steps, return_list=True)
         return list(outputs), updates
 

@@ -11,9 +11,15 @@ values are cast and re-broadcast to them.
 class ControlOps:
     """The control primitives."""
 
-    def _scan(self, fn, sequences, outputs_info, n_steps=None):
-        outputs, updates = self.lib.scan(fn, sequences=sequences, outputs_info=outputs_info,
-                                         n_steps=n_steps)
+    def _scan(self, fn, sequences, outputs_info, n_steps=None, captured=()):
+        """``scan`` over ``fn``; ``captured`` outer values are passed as non-sequences,
+        so scan reads them once instead of copying their graph (e.g. a random
+        draw) into the loop body."""
+        captured = [v for v in captured if getattr(v, "owner", None) is not None]
+        count = len(captured)
+        body = (lambda *args: fn(*args[:len(args) - count])) if count else fn
+        outputs, updates = self.lib.scan(body, sequences=sequences, outputs_info=outputs_info,
+                                         non_sequences=captured, n_steps=n_steps)
         self._scan_updates.extend(updates.items() if hasattr(updates, "items") else updates)
         return outputs
 
@@ -110,7 +116,8 @@ class ControlOps:
                               for n, s, p in zip(new_states, init_states, prev_states)]
                 return [output] + new_states
             sequences = [steps, mask]
-        results = self._scan(body, sequences, [init_output] + init_states)
+        results = self._scan(body, sequences, [init_output] + init_states,
+                             captured=getattr(step_function, "captured_values", ()))
         outputs = results[0]
         new_states = [r[-1] for r in results[1:1 + n_states]]
         outputs = outputs.dimshuffle([1, 0] + list(range(2, outputs.ndim)))
