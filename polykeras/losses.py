@@ -18,7 +18,6 @@ import types
 from polykeras import backend as K
 from polykeras.utils.serialization import (
     deserialize_keras_object,
-    resolve_name,
     serialize_keras_object,
 )
 
@@ -362,23 +361,6 @@ BUILTIN_LOSSES = types.MappingProxyType({
 
 # --- lookup and (de)serialization ---------------------------------------------------------
 
-def _deserialize(identifier, module_objects, custom_objects, kind, registry):
-    """Shared by losses and metrics: functions also come back from a config dict.
-
-    ``{"class_name": "mean_squared_error", "config": {}}`` names a function,
-    which is returned as is rather than called; classes are rebuilt from
-    their config by :func:`deserialize_keras_object`.
-    """
-    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str) \
-            and not identifier.get("config"):
-        found = resolve_name(identifier["class_name"], module_objects, custom_objects,
-                             kind, registry)
-        if not isinstance(found, type):
-            return found
-    return deserialize_keras_object(identifier, module_objects, custom_objects,
-                                    kind=kind, registry=registry)
-
-
 def serialize(loss):
     """The name of a loss function, or the config dict of a loss object.
 
@@ -414,7 +396,8 @@ def deserialize(name, custom_objects=None):
         >>> deserialize("mae") is mean_absolute_error
         True
     """
-    return _deserialize(name, BUILTIN_LOSSES, custom_objects, "loss function", "losses")
+    return deserialize_keras_object(name, BUILTIN_LOSSES, custom_objects,
+                                    kind="loss function", registry="losses")
 
 
 def get(identifier):

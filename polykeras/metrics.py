@@ -45,7 +45,7 @@ from polykeras.losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from polykeras.utils.serialization import serialize_keras_object
+from polykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = [
     "BUILTIN_METRICS",
@@ -245,8 +245,8 @@ def deserialize(name, custom_objects=None):
         True
     """
     try:
-        return losses._deserialize(name, BUILTIN_METRICS, custom_objects, "metric function",
-                                   "metrics")
+        return deserialize_keras_object(name, BUILTIN_METRICS, custom_objects,
+                                        kind="metric function", registry="metrics")
     except ValueError as exc:
         if isinstance(name, str) and name in ACCURACY_NAMES + CROSSENTROPY_NAMES:
             raise ValueError(

@@ -37,7 +37,8 @@ def config_path():
 
 def validate_floatx(value, source="floatx"):
     if value not in FLOATX_CHOICES:
-        raise ConfigError(f"{source} must be one of {', '.join(FLOATX_CHOICES)}. Received: {value!r}")
+        raise ConfigError(f"{source} must be one of {', '.join(FLOATX_CHOICES)}. "
+                          f"Received: {value!r}")
     return value
 
 

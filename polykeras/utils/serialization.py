@@ -102,21 +102,27 @@ def deserialize_keras_object(identifier, module_objects, custom_objects=None,
     """Rebuild an object from a name or a ``{"class_name", "config"}`` dict.
 
     Classes are rebuilt with ``cls.from_config(config)`` when they have it,
-    else ``cls(**config)``; a name alone gives the function or a default
-    instance of the class.
+    else ``cls(**config)``; a dict naming a function with an empty (or no)
+    config gives the function itself, as does a name alone; a name alone
+    gives a class itself.
     """
     if isinstance(identifier, dict):
-        if "class_name" not in identifier or "config" not in identifier:
+        if not isinstance(identifier.get("class_name"), str):
             raise ValueError(f"A serialized {kind} needs 'class_name' and 'config'. "
                              f"Received: {identifier!r}")
-        cls = resolve_name(identifier["class_name"], module_objects, custom_objects,
-                           kind, registry)
-        config = identifier["config"]
-        if not hasattr(cls, "from_config"):
-            return cls(**config)
-        if "custom_objects" in inspect.signature(cls.from_config).parameters:
-            return cls.from_config(config, custom_objects=custom_objects)
-        return cls.from_config(config)
+        found = resolve_name(identifier["class_name"], module_objects, custom_objects,
+                             kind, registry)
+        config = identifier.get("config")
+        if not isinstance(found, type) and not config:
+            return found
+        if "config" not in identifier:
+            raise ValueError(f"A serialized {kind} needs 'class_name' and 'config'. "
+                             f"Received: {identifier!r}")
+        if not hasattr(found, "from_config"):
+            return found(**config)
+        if "custom_objects" in inspect.signature(found.from_config).parameters:
+            return found.from_config(config, custom_objects=custom_objects)
+        return found.from_config(config)
     if isinstance(identifier, str):
         return resolve_name(identifier, module_objects, custom_objects, kind, registry)
     raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
