@@ -5,25 +5,30 @@ active custom-object scope, the layers here (plus ``Model`` and
 ``Sequential``) and the layers registered by plugins, in that order.
 """
 from polykeras.engine import Input, InputLayer, InputSpec, Layer
-from polykeras.layers.core import (Activation, Dense, Dropout, Flatten, Lambda, Reshape,
-                                   SafeModeScope, in_safe_mode)
-from polykeras.layers.embeddings import Embedding
-from polykeras.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
-                                    Subtract, add, average, concatenate, dot, maximum, minimum,
-                                    multiply, subtract)
-from polykeras.layers.recurrent import LSTM, RNN, LSTMCell
+from polykeras.layers.advanced_activations import *
+from polykeras.layers.convolutional import *
+from polykeras.layers.convolutional_recurrent import *
+from polykeras.layers.core import *
+from polykeras.layers.embeddings import *
+from polykeras.layers.local import *
+from polykeras.layers.merge import *
+from polykeras.layers.noise import *
+from polykeras.layers.normalization import *
+from polykeras.layers.pooling import *
+from polykeras.layers.recurrent import *
+from polykeras.layers.wrappers import *
 from polykeras.utils.serialization import deserialize_keras_object
 
-__all__ = [
-    "Input", "InputLayer", "InputSpec", "Layer",
-    "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Lambda",
-    "Embedding",
-    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
-    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
-    "RNN", "LSTMCell", "LSTM",
-    "SafeModeScope", "in_safe_mode", "serialize", "deserialize",
-]
+# Each family module lists its public names in its own ``__all__``.
+from polykeras.layers import (advanced_activations, convolutional, convolutional_recurrent, core,
+                              embeddings, local, merge, noise, normalization, pooling, recurrent,
+                              wrappers)
 
+__all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserialize"]
+for _family in (advanced_activations, convolutional, convolutional_recurrent, core, embeddings,
+                local, merge, noise, normalization, pooling, recurrent, wrappers):
+    __all__ += _family.__all__
+del _family
 
 def _layer_classes():
     return {name: obj for name, obj in globals().items()

@@ -29,9 +29,6 @@ __all__ = [
     "Conv2D",
     "Convolution1D",
     "Convolution2D",
-    "conv_output_length",
-    "normalize_padding",
-    "normalize_tuple",
 ]
 
 

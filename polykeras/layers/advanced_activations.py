@@ -1,0 +1,3 @@
+"""Advanced activation layers: LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, ReLU."""
+
+__all__ = []

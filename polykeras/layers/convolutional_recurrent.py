@@ -1,0 +1,3 @@
+"""Convolutional recurrent layers: ConvLSTM2D."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Locally connected layers: LocallyConnected1D, LocallyConnected2D."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Noise layers, active only in training: GaussianNoise, GaussianDropout, AlphaDropout."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Normalization layers: BatchNormalization."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Layer wrappers: TimeDistributed, Bidirectional."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""Data preprocessing: sequence, text and image utilities."""
