@@ -504,3 +504,29 @@ def test_clone_sequential_model():
     np.testing.assert_allclose(clone.predict(data), model.predict(data), rtol=1e-6)
     on_tensor = clone_model(model, input_tensors=keras.Input(shape=(3,)))
     assert on_tensor.output_shape == (None, 2)
+
+
+class _Scale(keras.layers.Layer):
+    """Multiplies its input by a call argument."""
+
+    def call(self, inputs, factor=1.0):
+        return inputs * K.constant(np.asarray(factor, dtype="float32"))
+
+
+def test_config_leaves_out_call_arguments_it_cannot_hold():
+    x = keras.Input(shape=(3,))
+    plain = _Scale(name="plain")(x, factor=2.0)
+    arrayed = _Scale(name="arrayed")(plain, factor=np.full(3, 0.5, dtype="float32"))
+    model = Model(x, arrayed)
+    with pytest.warns(UserWarning, match=r"Layer 'arrayed' was called with argument "
+                                         r"factor=ndarray"):
+        config = model.get_config()
+    nodes = {layer["name"]: layer["inbound_nodes"][0][0] for layer in config["layers"]
+             if layer["inbound_nodes"]}
+    assert nodes["plain"][3] == {"factor": 2.0}
+    assert nodes["arrayed"][3] == {}
+    json.dumps(config)
+    rebuilt = Model.from_config(config, custom_objects={"_Scale": _Scale})
+    data = np.ones((1, 3), dtype="float32")
+    np.testing.assert_allclose(rebuilt.predict(data), 2 * data)
+    np.testing.assert_allclose(model.predict(data), data)

@@ -7,6 +7,7 @@ same weights (its inner layers gain no new nodes; the network does).
 import collections
 import inspect
 import json
+import warnings
 
 import numpy as np
 
@@ -297,7 +298,7 @@ class Network(Layer):
                     continue
                 inbound.append([
                     [t._keras_history[0].name, node_index_map[id(_producer(t))],
-                     t._keras_history[2], dict(node.arguments)]
+                     t._keras_history[2], _serializable_arguments(layer, node.arguments)]
                     for t in node.input_tensors])
             layer_configs.append({"name": layer.name, "class_name": type(layer).__name__,
                                   "config": layer.get_config(), "inbound_nodes": inbound})
@@ -360,6 +361,27 @@ class Network(Layer):
         import yaml
         return yaml.safe_dump(json.loads(self.to_json()), **kwargs)
 
+    # --- saving (see polykeras.saving) ---------------------------------------------------
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Save architecture, weights, training config and optimizer state to HDF5.
+
+        Example:
+            >>> model.save("model.h5")
+        """
+        from polykeras.saving import save_model
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to an HDF5 file (Keras 2 layout)."""
+        from polykeras.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        """Load weights from an HDF5 file, by layer order or (``by_name``) by layer name."""
+        from polykeras.saving import load_weights
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print the Keras 2 table: layers, output shapes, parameter counts and totals."""
         from polykeras.utils.layer_utils import print_summary
@@ -385,3 +407,23 @@ def _unique(items):
             seen.add(id(item))
             result.append(item)
     return result
+
+
+def _serializable_arguments(layer, arguments):
+    """The call arguments of a node that a config can hold (plain JSON values).
+
+    Other values (tensors, arrays, objects) cannot be written into a config;
+    they are left out with a warning naming the layer and the argument, as
+    Keras 2 does, so the rebuilt layer is called without them.
+    """
+    kept = {}
+    for key, value in arguments.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            warnings.warn(f"Layer {layer.name!r} was called with argument {key}="
+                          f"{type(value).__name__}, which cannot be serialized; the saved "
+                          f"config calls the layer without it.", stacklevel=3)
+            continue
+        kept[key] = value
+    return kept
