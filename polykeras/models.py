@@ -11,43 +11,76 @@ from polykeras.engine.sequential import Sequential
 from polykeras.engine.training import Model
 
 __all__ = ["Sequential", "Model", "model_from_config", "model_from_json", "model_from_yaml",
-           "clone_model"]
+           "clone_model", "load_model", "save_model"]
 
 
-def model_from_config(config, custom_objects=None):
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Save ``model`` to one HDF5 file (see :func:`polykeras.saving.save_model`).
+
+    Example:
+        >>> save_model(model, "model.h5")
+    """
+    from polykeras import saving
+    saving.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved with ``model.save`` by polykeras or Keras 2 / tf_keras.
+
+    Args:
+        filepath: path to the HDF5 file (or an open ``h5py.File``).
+        custom_objects: name -> class or function for custom objects.
+        compile: compile with the saved training config and optimizer state.
+        safe_mode: ``False`` allows ``Lambda`` layers stored as Python bytecode
+            (this runs code from the file: only for trusted files).
+
+    Example:
+        >>> model = load_model("model.h5")
+    """
+    from polykeras import saving
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                             safe_mode=safe_mode)
+
+
+def model_from_config(config, custom_objects=None, safe_mode=None):
     """A new model (fresh weights) from ``{"class_name": ..., "config": ...}``.
 
     Args:
         config: what ``model.to_json()`` encodes, as a dict.
         custom_objects: dict name -> class or function for custom layers,
             losses and the like.
+        safe_mode: ``False`` allows ``Lambda`` layers whose function is stored
+            as Python bytecode (this runs code from the config); ``None``
+            follows the enclosing ``SafeModeScope``, which refuses by default.
     """
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you "
                         "meant to use `Sequential.from_config(config)`?")
     from polykeras.layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+    return deserialize(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
-def model_from_json(json_string, custom_objects=None):
-    """A new model from the text of ``model.to_json()``."""
+def model_from_json(json_string, custom_objects=None, safe_mode=None):
+    """A new model from the text of ``model.to_json()`` (``safe_mode`` as in
+    :func:`model_from_config`)."""
     try:
         config = json.loads(json_string)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"model_from_json expects the JSON text written by "
                          f"model.to_json(). It could not be parsed: {exc}") from exc
-    return model_from_config(config, custom_objects=custom_objects)
+    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
-def model_from_yaml(yaml_string, custom_objects=None):
-    """A new model from the text of ``model.to_yaml()``."""
+def model_from_yaml(yaml_string, custom_objects=None, safe_mode=None):
+    """A new model from the text of ``model.to_yaml()`` (``safe_mode`` as in
+    :func:`model_from_config`)."""
     import yaml
     try:
         config = yaml.safe_load(yaml_string)
     except yaml.YAMLError as exc:
         raise ValueError(f"model_from_yaml expects the YAML text written by "
                          f"model.to_yaml(). It could not be parsed: {exc}") from exc
-    return model_from_config(config, custom_objects=custom_objects)
+    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def clone_model(model, input_tensors=None):

@@ -292,13 +292,23 @@ class Optimizer:
     def from_config(cls, config):
         """A new optimizer built from :meth:`get_config`'s output.
 
+        Configs saved by later Keras 2 releases (tf_keras) load too: their
+        ``learning_rate`` is ``lr``, and their extra keys (``name``,
+        ``jit_compile``, ``use_ema=False``...) are dropped while they hold a
+        value meaning "not used".
+
         Args:
             config: a dict of constructor arguments.
+
+        Raises:
+            ValueError: the config uses a tf_keras feature polykeras lacks
+                (``weight_decay``, ``use_ema``, ``global_clipnorm``, RMSprop
+                ``centered`` or ``momentum``), naming it.
 
         Example:
             >>> Adam.from_config(Adam(lr=0.01).get_config())
         """
-        return cls(**config)
+        return cls(**_keras2_arguments(cls.__name__, config))
 
     # --- helpers for subclasses -------------------------------------------------
 
@@ -349,6 +359,39 @@ class Optimizer:
 
     def _hyper_config(self, *names):
         return {name: float(K.get_value(getattr(self, name))) for name in names}
+
+
+# Keys tf_keras optimizers save that polykeras has no argument for: some are
+# ignored whatever their value, the others only while they hold a value that
+# turns their feature off.
+_TF_KERAS_IGNORED = frozenset({"name", "jit_compile", "is_legacy_optimizer", "ema_momentum",
+                               "ema_overwrite_frequency", "initial_accumulator_value"})
+_TF_KERAS_OFF = {"use_ema": (False,), "weight_decay": (None, 0.), "global_clipnorm": (None,),
+                 "clipnorm": (None,), "clipvalue": (None,), "centered": (False,),
+                 "momentum": (0.,)}
+
+
+def _keras2_arguments(cls_name, config):
+    """Constructor arguments from a config of any Keras 2 release."""
+    config = dict(config)
+    accepted = {"clipnorm", "clipvalue", "learning_rate"}
+    accepted |= set(_BUILTINS[cls_name].__init__.__code__.co_varnames) \
+        if cls_name in _BUILTINS else set(config)
+    for key in [k for k in config if k not in accepted or config[k] is None]:
+        value = config[key]
+        if value is None or key in _TF_KERAS_IGNORED or (
+                key in _TF_KERAS_OFF and value in _TF_KERAS_OFF[key]):
+            del config[key]
+        elif key in _TF_KERAS_OFF:
+            raise ValueError(f"{cls_name} was saved with {key}={value!r}, a feature of later "
+                             "Keras releases that polykeras does not implement (it follows "
+                             "Keras 2.2.4). Compile the loaded model with a polykeras "
+                             "optimizer instead.")
+    if isinstance(config.get("learning_rate"), dict):
+        raise ValueError(f"{cls_name} was saved with a learning-rate schedule "
+                         f"({config['learning_rate'].get('class_name')!r}); polykeras "
+                         "optimizers take a number (use a LearningRateScheduler callback).")
+    return config
 
 
 def _prepend_iterations(optimizer, weights):
