@@ -1,4 +1,18 @@
-"""Standard datasets, loaded from a local folder, the cache or their canonical URL."""
-from polykeras.datasets import mnist
+"""Standard datasets, loaded from a local folder, the cache or their canonical URL.
 
-__all__ = ["mnist"]
+See :mod:`polykeras.datasets._fetch` for where files are looked for and how
+they are verified.
+"""
+from polykeras.datasets import (
+    boston_housing,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+)
+from polykeras.datasets._fetch import DatasetError
+
+__all__ = ["DatasetError", "boston_housing", "cifar10", "cifar100", "fashion_mnist", "imdb",
+           "mnist", "reuters"]

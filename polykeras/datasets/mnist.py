@@ -14,6 +14,9 @@ def load_data(path="mnist.npz"):
         ``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes
         (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
 
+    Raises:
+        DatasetError: the file is missing and cannot be downloaded, or is corrupt.
+
     Example:
         >>> (x_train, y_train), (x_test, y_test) = mnist.load_data()
     """

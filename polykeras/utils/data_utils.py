@@ -1,5 +1,8 @@
 """Feeding batches to the training loop: ``Sequence`` and the enqueuers.
 
+(``get_file``, the cached download helper, lives in
+:mod:`polykeras.utils.file_utils` and is importable from here as in Keras 2.)
+
 A :class:`Sequence` is indexable data (batch ``i`` is ``sequence[i]``), so it
 can be read in parallel safely: :class:`OrderedEnqueuer` hands indices to a
 pool of ``workers`` threads or processes and gives the batches back in index
@@ -64,12 +67,15 @@ import warnings
 
 import numpy as np
 
+from polykeras.utils.file_utils import get_file
+
 __all__ = [
     "GeneratorEnqueuer",
     "OrderedEnqueuer",
     "RemoteTraceback",
     "Sequence",
     "SequenceEnqueuer",
+    "get_file",
 ]
 
 _DEFAULT_WAIT = 0.05
