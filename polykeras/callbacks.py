@@ -867,3 +867,4 @@ class LambdaCallback(Callback):
                                 f"Received: {name}={function!r}")
             # An instance attribute shadows the no-op method of Callback.
             setattr(self, name, function)
+from polykeras.tensorboard import TensorBoard  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """The ``polykeras`` command line (also ``python -m polykeras``).
 
 ``polykeras info`` prints the backends found through entry points (available
-or why not), the active backend, the configuration and the plugins.
+or why not), the active backend, the configuration and the plugins with
+what each registered (layers, losses, ...).
 """
 import argparse
 import sys
@@ -45,6 +46,21 @@ def info_lines():
         if info.error is not None:
             cause = info.error.__cause__
             lines.append(f"    error: {info.error}" + (f" (cause: {cause!r})" if cause else ""))
+        lines.extend(_registered_lines(info))
+    return lines
+
+
+def _registered_lines(info, most_names=12):
+    """What a loaded plugin registered: the names, or a count for the built-ins
+    and long lists."""
+    if info.status != "loaded":
+        return []
+    if info.distribution == plugins.CORE_DISTRIBUTION:
+        most_names = 0
+    lines = []
+    for kind, names in plugins.manager.registered_by(info.name).items():
+        shown = ", ".join(names) if len(names) <= most_names else f"{len(names)} names"
+        lines.append(f"    {kind}: {shown}")
     return lines
 
 

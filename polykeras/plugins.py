@@ -20,6 +20,7 @@ import pluggy
 from polykeras import hookspecs
 
 ENTRY_POINT_GROUPS = ("polykeras.backends", "polykeras.plugins")
+CORE_DISTRIBUTION = "polykeras"
 REGISTRY_KINDS = ("layers", "losses", "metrics", "optimizers", "initializers",
                   "regularizers", "constraints", "activations", "callbacks")
 
@@ -88,22 +89,29 @@ class PluginManager:
         self._loaded = False
         self._backends = None
         self._registries = {}
+        self._owners = {}
 
     def disabled_names(self):
         raw = os.environ.get("POLYKERAS_DISABLE_PLUGINS", "")
         return {name.strip() for name in raw.split(",") if name.strip()}
 
     def load(self):
-        """Import every entry-point plugin not disabled; record failures."""
+        """Import every entry-point plugin not disabled; record failures.
+
+        The plugins of the ``polykeras`` distribution itself (the built-in
+        backends and the built-in layers, losses, ...) load first, so a
+        third-party plugin that reuses a built-in name is the one reported.
+        """
         if self._loaded:
             return
         self._loaded = True
         disabled = self.disabled_names()
         for group in ENTRY_POINT_GROUPS:
-            for ep in importlib.metadata.entry_points(group=group):
-                dist = ep.dist.metadata["Name"] if ep.dist else "<unknown>"
-                version = ep.dist.version if ep.dist else "?"
-                info = PluginInfo(ep.name, group, dist, version)
+            found = list(importlib.metadata.entry_points(group=group))
+            found.sort(key=lambda ep: _distribution_name(ep) != CORE_DISTRIBUTION)
+            for ep in found:
+                info = PluginInfo(ep.name, group, _distribution_name(ep),
+                                  ep.dist.version if ep.dist else "?")
                 if ep.name in self.plugins:
                     continue
                 self.plugins[ep.name] = info
@@ -170,31 +178,73 @@ class PluginManager:
         return self._backends
 
     def registry(self, kind):
-        """name -> object registered by plugins for ``kind`` (e.g. ``"layers"``)."""
+        """name -> object registered by plugins for ``kind`` (e.g. ``"layers"``).
+
+        The registries of every kind are built together, plugin by plugin: a
+        plugin whose hook raises, or that registers a name another plugin (or
+        the plugin itself) already registered, is marked broken and none of
+        its objects are kept, in any kind.
+        """
         if kind not in REGISTRY_KINDS:
             raise ValueError(f"kind must be one of {', '.join(REGISTRY_KINDS)}. Received: {kind!r}")
-        if kind not in self._registries:
-            entries, owners = {}, {}
+        if not self._registries:
+            self._build_registries()
+        return self._registries[kind]
 
-            def register_for(info):
+    def registered_by(self, plugin_name):
+        """kind -> sorted names that the plugin ``plugin_name`` registered."""
+        self.registry(REGISTRY_KINDS[0])
+        return {kind: sorted(name for name, owner in self._owners[kind].items()
+                             if owner.name == plugin_name)
+                for kind in REGISTRY_KINDS
+                if any(owner.name == plugin_name for owner in self._owners[kind].values())}
+
+    def _build_registries(self):
+        staged = {}  # plugin name -> kind -> {name: object}
+
+        def register_for(kind):
+            def for_plugin(info):
+                mine = staged.setdefault(info.name, {}).setdefault(kind, {})
+
                 def register(obj, name=None):
                     key = name or getattr(obj, "__name__", None)
                     if not isinstance(key, str) or not key:
                         raise PluginError(f"cannot register {obj!r} without a name")
-                    if key in entries:
-                        raise PluginError(
-                            f"{kind[:-1]} name {key!r} is already registered by "
-                            f"{owners[key].describe()}")
-                    entries[key], owners[key] = obj, info
+                    if key in mine:
+                        raise PluginError(f"{kind[:-1]} name {key!r} is registered twice")
+                    mine[key] = obj
                 return register
-            self._call_each(f"polykeras_register_{kind}", register_for)
-            self._registries[kind] = entries
-        return self._registries[kind]
+            return for_plugin
+        for kind in REGISTRY_KINDS:
+            self._call_each(f"polykeras_register_{kind}", register_for(kind))
+        registries = {kind: {} for kind in REGISTRY_KINDS}
+        owners = {kind: {} for kind in REGISTRY_KINDS}
+        in_order = sorted(self.plugins.values(),
+                          key=lambda info: info.distribution != CORE_DISTRIBUTION)
+        for info in in_order:  # built-ins first, then load order
+            if info.status != "loaded" or info.name not in staged:
+                continue
+            clash = [(kind, key) for kind, objects in staged[info.name].items()
+                     for key in objects if key in registries[kind]]
+            if clash:
+                kind, key = clash[0]
+                error = PluginError(f"{kind[:-1]} name {key!r} is already registered by "
+                                    f"{owners[kind][key].describe()}")
+                self._mark_broken(info, f"cannot register: {error}", error)
+                continue
+            for kind, objects in staged[info.name].items():
+                registries[kind].update(objects)
+                owners[kind].update(dict.fromkeys(objects, info))
+        self._registries, self._owners = registries, owners
 
     def broken(self):
         """The plugins that failed, with their errors."""
         self.load()
         return [info for info in self.plugins.values() if info.status == "broken"]
+
+
+def _distribution_name(entry_point):
+    return entry_point.dist.metadata["Name"] if entry_point.dist else "<unknown>"
 
 
 manager = PluginManager()

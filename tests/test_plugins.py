@@ -52,7 +52,8 @@ def test_missing_library_says_what_to_install(fresh_home, install_distribution, 
 
 def test_broken_backend_plugin_is_reported_and_others_keep_working(
         fresh_home, install_distribution, monkeypatch):
-    manager = install_distribution("broken-backend", {"polykeras.backends": {"broken": "brokenmod"}},
+    manager = install_distribution("broken-backend",
+                                   {"polykeras.backends": {"broken": "brokenmod"}},
                                    {"brokenmod": BROKEN_AT_IMPORT})
     with pytest.warns(plugins.PluginWarning, match="broken-backend"):
         entries = manager.backends()
@@ -70,7 +71,8 @@ def test_broken_backend_plugin_is_reported_and_others_keep_working(
 
 def test_disabled_plugins_are_not_imported(fresh_home, install_distribution, monkeypatch):
     monkeypatch.setenv("POLYKERAS_DISABLE_PLUGINS", "broken, other")
-    manager = install_distribution("broken-backend", {"polykeras.backends": {"broken": "brokenmod"}},
+    manager = install_distribution("broken-backend",
+                                   {"polykeras.backends": {"broken": "brokenmod"}},
                                    {"brokenmod": BROKEN_AT_IMPORT})
     manager.load()
     assert manager.plugins["broken"].status == "disabled"
@@ -104,7 +106,9 @@ def polykeras_register_layers(registry, extra):
                                        {"wrongmod": wrong})
         manager.load()
     assert manager.plugins["wrong"].status == "broken"
-    assert manager.registry("layers") == {}
+    assert "plugin 'wrong' from distribution wrong-plugin 1.2.3" in str(
+        manager.plugins["wrong"].error)
+    assert "Dense" in manager.registry("layers")   # the other plugins still register
 
 
 def test_registries_collect_objects_and_refuse_duplicates(fresh_home, install_distribution):
@@ -152,3 +156,71 @@ def test_every_hook_is_exercised_by_a_registry():
     covered = {"polykeras_register_backend"} | {
         f"polykeras_register_{kind}" for kind in plugins.REGISTRY_KINDS}
     assert hooks == covered
+
+
+GOOD_LAYERS = """
+from polykeras import hookimpl
+from polykeras.layers import Layer
+
+
+class Shiny(Layer):
+    pass
+
+
+@hookimpl
+def polykeras_register_layers(register):
+    register(Shiny)
+"""
+
+
+def test_layer_plugin_broken_at_import_is_reported_and_others_load(
+        fresh_home, install_distribution):
+    manager = install_distribution("mixed-plugins", {"polykeras.plugins": {
+        "shiny": "shinymod", "crashy": "crashymod"}},
+        {"shinymod": GOOD_LAYERS, "crashymod": BROKEN_AT_IMPORT})
+    with pytest.warns(plugins.PluginWarning, match="'crashy' from distribution mixed-plugins"):
+        registry = manager.registry("layers")
+    assert "Shiny" in registry and "Dense" in registry
+    assert [info.name for info in manager.broken()] == ["crashy"]
+    assert isinstance(manager.plugins["crashy"].error.__cause__, ImportError)
+    from polykeras import layers
+    assert type(layers.deserialize({"class_name": "Shiny", "config": {}})).__name__ == "Shiny"
+    text = "\n".join(cli.info_lines())
+    assert "crashy (polykeras.plugins): mixed-plugins 1.2.3 — broken" in text
+    assert "cannot open shared object file" in text
+    assert "shiny (polykeras.plugins): mixed-plugins 1.2.3 — loaded" in text
+    assert "    layers: Shiny" in text
+
+
+@pytest.mark.parametrize("body, message", [
+    ("register(object())", "without a name"),
+    ("register(len)\n    register(len)", "'len' is registered twice"),
+    ("raise RuntimeError('boom')", "raised in polykeras_register_losses: boom"),
+])
+def test_a_failing_registration_hook_drops_the_whole_plugin(fresh_home, install_distribution,
+                                                            body, message):
+    source = GOOD_LAYERS + f"""
+
+@hookimpl
+def polykeras_register_losses(register):
+    {body}
+"""
+    manager = install_distribution("half-broken", {"polykeras.plugins": {"half": "halfmod"}},
+                                   {"halfmod": source})
+    with pytest.warns(plugins.PluginWarning, match=message):
+        manager.registry("losses")
+    assert "Shiny" not in manager.registry("layers")   # nothing of a broken plugin is kept
+    assert "mean_squared_error" in manager.registry("losses")
+    assert "half-broken" in str(manager.plugins["half"].error)
+
+
+def test_disabled_layer_plugin_is_never_imported(fresh_home, install_distribution, monkeypatch):
+    import sys
+    monkeypatch.setenv("POLYKERAS_DISABLE_PLUGINS", "shiny")
+    manager = install_distribution("shiny-layers", {"polykeras.plugins": {"shiny": "shinymod"}},
+                                   {"shinymod": GOOD_LAYERS})
+    assert "Shiny" not in manager.registry("layers")
+    assert "shinymod" not in sys.modules
+    assert manager.plugins["shiny"].status == "disabled"
+    assert "shiny (polykeras.plugins): shiny-layers 1.2.3 — disabled" in "\n".join(
+        cli.info_lines())

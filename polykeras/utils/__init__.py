@@ -9,8 +9,11 @@ from polykeras.utils.data_utils import (
     OrderedEnqueuer,
     Sequence,
     SequenceEnqueuer,
+    get_file,
 )
 from polykeras.utils.generic_utils import Progbar
+from polykeras.utils.layer_utils import print_summary
+from polykeras.utils.vis_utils import model_to_dot, plot_model
 from polykeras.utils.np_utils import normalize, to_categorical
 from polykeras.utils.serialization import (
     CustomObjectScope,
@@ -32,9 +35,13 @@ __all__ = [
     "deserialize_keras_object",
     "generic_utils",
     "get_custom_objects",
+    "get_file",
     "legacy",
+    "model_to_dot",
     "normalize",
     "np_utils",
+    "plot_model",
+    "print_summary",
     "serialization",
     "serialize_keras_object",
     "to_categorical",

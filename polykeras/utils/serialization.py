@@ -3,8 +3,9 @@
 Every family (layers, losses, metrics, optimizers, initializers,
 regularizers, constraints, activations) resolves names the same way, in this
 order: ``custom_objects`` passed by the caller, the objects of the active
-:func:`custom_object_scope`, the family's own module, and the plugin
-registry for that family.
+:func:`custom_object_scope`, then the plugin registry for that family, which
+holds the built-ins (registered by :mod:`polykeras.builtin_plugin`) and the
+objects of every installed plugin.
 """
 import difflib
 import inspect
@@ -75,12 +76,22 @@ def resolve_name(name, module_objects, custom_objects=None, kind="object", regis
 
     Args:
         name: the name to look up.
-        module_objects: the family's built-ins (name -> object).
+        module_objects: the family's built-ins (name -> object), searched
+            when the registry does not have ``name`` (the built-ins are in the
+            registry unless the ``builtins`` plugin is disabled).
         custom_objects: caller-supplied objects, searched first.
         kind: what is looked up, for the error message (``"loss"``).
-        registry: plugin registry kind (``"losses"``), searched last.
+        registry: plugin registry kind (``"losses"``), searched after the
+            custom objects: the built-ins and every plugin's objects.
+
+    Raises:
+        ValueError: no object has that name; the message suggests close names.
+
+    Example:
+        >>> resolve_name("relu", {}, kind="activation", registry="activations")
     """
-    for mapping in (custom_objects or {}, _scoped_objects(), module_objects):
+    scoped = _scoped_objects()
+    for mapping in (custom_objects or {}, scoped):
         if name in mapping:
             return mapping[name]
     plugin_objects = {}
@@ -89,7 +100,9 @@ def resolve_name(name, module_objects, custom_objects=None, kind="object", regis
         plugin_objects = manager.registry(registry)
         if name in plugin_objects:
             return plugin_objects[name]
-    known = sorted(set(module_objects) | set(plugin_objects) | set(_scoped_objects())
+    if name in module_objects:
+        return module_objects[name]
+    known = sorted(set(module_objects) | set(plugin_objects) | set(scoped)
                    | set(custom_objects or {}))
     close = difflib.get_close_matches(name, known, n=3)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
