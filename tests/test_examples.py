@@ -21,13 +21,13 @@ def load_example(name):
 def test_mlps_fit_their_random_training_set():
     example = load_example("mlp_random_data")
     np.random.seed(1)
-    history, (loss, acc) = example.multiclass(samples=64, epochs=40, batch_size=32)
+    history, (loss, acc) = example.multiclass(samples=64, epochs=40, batch_size=8)
     losses = history.history["loss"]
-    assert len(losses) == 40 and losses[-1] < losses[0] - 0.05
+    assert len(losses) == 40 and np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.1
     assert np.isfinite(loss) and 0.0 <= acc <= 1.0
-    history, (loss, acc) = example.binary(samples=64, epochs=40, batch_size=32)
+    history, (loss, acc) = example.binary(samples=64, epochs=40, batch_size=8)
     losses = history.history["loss"]
-    assert losses[-1] < losses[0] and set(history.history) == {"loss", "accuracy"}
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.05 and set(history.history) == {"loss", "accuracy"}
 
 
 def test_vgg_like_convnet_shapes_and_parameters():

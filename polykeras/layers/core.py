@@ -1,4 +1,5 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape and Lambda.
+"""Core layers: Dense, Activation, Dropout (and its spatial forms), Flatten, Reshape,
+Permute, RepeatVector, ActivityRegularization, Masking and Lambda.
 
 Also here: :class:`SafeModeScope`, which decides whether a ``Lambda`` saved
 as Python bytecode may be rebuilt (it may not unless the caller opts in with
@@ -21,8 +22,9 @@ from polykeras.engine.base_layer import InputSpec, Layer
 from polykeras.utils.legacy import legacy_arguments
 from polykeras.utils.serialization import resolve_name
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Lambda", "SafeModeScope",
-           "in_safe_mode"]
+__all__ = ["Dense", "Activation", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
+           "SpatialDropout3D", "Flatten", "Reshape", "Permute", "RepeatVector",
+           "ActivityRegularization", "Masking", "Lambda", "SafeModeScope", "in_safe_mode"]
 
 #: Keras 1 names of Dense arguments (``interfaces.legacy_dense_support`` in Keras 2).
 DENSE_LEGACY_ARGS = {"output_dim": "units", "init": "kernel_initializer",
@@ -174,23 +176,28 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) \
                 or not 0. <= float(rate) <= 1.:
-            raise ValueError(f"Dropout {self.name!r} expects `rate` to be a number in [0, 1]. "
-                             f"Received: rate={rate!r}")
+            raise ValueError(f"{type(self).__name__} {self.name!r} expects `rate` to be a number "
+                             f"in [0, 1]. Received: rate={rate!r}")
         self.rate = min(1., max(0., float(rate)))
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.supports_masking = True
 
-    def call(self, inputs, training=None):
-        if not 0. < self.rate < 1.:
-            return inputs
+    def _get_noise_shape(self, inputs):
+        """The keep mask's shape for ``inputs`` (``None`` entries: the input's size)."""
         if self.noise_shape is not None and len(self.noise_shape) != K.ndim(inputs):
             raise ValueError(f"Dropout {self.name!r}: noise_shape needs one entry per axis of "
                              f"the input {K.int_shape(inputs)}. Received: "
                              f"noise_shape={self.noise_shape}")
+        return self.noise_shape
+
+    def call(self, inputs, training=None):
+        if not 0. < self.rate < 1.:
+            return inputs
+        noise_shape = self._get_noise_shape(inputs)
 
         def dropped_inputs():
-            return K.dropout(inputs, self.rate, self.noise_shape, seed=self.seed)
+            return K.dropout(inputs, self.rate, noise_shape, seed=self.seed)
         return K.in_train_phase(dropped_inputs, inputs, training=training)
 
     def get_config(self):
@@ -305,6 +312,241 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class _SpatialDropout(Dropout):
+    """Dropout of whole channels: one keep/drop draw per sample and channel."""
+
+    _rank = None  # the rank of the inputs, batch axis included
+
+    def __init__(self, rate, data_format=None, noise_shape=None, seed=None, **kwargs):
+        if noise_shape is not None:
+            raise ValueError(f"{type(self).__name__} drops whole channels and sets its own "
+                             f"noise shape; it takes no `noise_shape`. Received: "
+                             f"noise_shape={noise_shape!r}")
+        super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self._rank)
+
+    def _get_noise_shape(self, inputs):
+        spatial = [1] * (self._rank - 2)
+        if self.data_format == "channels_first":
+            return tuple([None, None] + spatial)
+        return tuple([None] + spatial + [None])
+
+    def get_config(self):
+        config = super().get_config()
+        del config["noise_shape"]
+        return {**config, "data_format": self.data_format}
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Dropout of entire feature maps of ``(batch, steps, channels)`` sequences.
+
+    Where neighbouring time steps are strongly correlated, plain Dropout does
+    not regularize; this layer drops a channel at every step at once (kept
+    channels are scaled by ``1 / (1 - rate)``). Active only in training.
+
+    Args:
+        rate: fraction of the channels to drop, in ``[0, 1]``.
+        seed: seed of the random masks.
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> model = Sequential([Embedding(100, 8, input_length=10), SpatialDropout1D(0.2)])
+    """
+
+    _rank = 3
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(rate, data_format="channels_last", noise_shape=noise_shape, seed=seed,
+                         **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["data_format"]
+        return config
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Dropout of entire 2D feature maps (one draw per sample and channel).
+
+    Args:
+        rate: fraction of the channels to drop, in ``[0, 1]``.
+        data_format: ``"channels_last"`` (inputs ``(batch, rows, cols,
+            channels)``) or ``"channels_first"`` (``(batch, channels, rows,
+            cols)``); default ``K.image_data_format()``.
+        seed: seed of the random masks.
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> y = SpatialDropout2D(0.3, data_format="channels_first")(Input(shape=(3, 8, 8)))
+    """
+
+    _rank = 4
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Dropout of entire 3D feature maps (one draw per sample and channel).
+
+    Args:
+        rate: fraction of the channels to drop, in ``[0, 1]``.
+        data_format: ``"channels_last"`` (inputs ``(batch, d1, d2, d3,
+            channels)``) or ``"channels_first"`` (``(batch, channels, d1, d2,
+            d3)``); default ``K.image_data_format()``.
+        seed: seed of the random masks.
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> y = SpatialDropout3D(0.3)(Input(shape=(4, 4, 4, 2)))
+    """
+
+    _rank = 5
+
+
+def _is_permutation(dims):
+    """Whether ``dims`` is a sequence holding each of ``1..len(dims)`` once."""
+    if not isinstance(dims, (list, tuple)) or not dims or any(
+            isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims):
+        return False
+    return sorted(int(d) for d in dims) == list(range(1, len(dims) + 1))
+
+
+class Permute(Layer):
+    """Permutes the axes of each sample; the batch axis stays first.
+
+    Args:
+        dims: a permutation of ``1..rank-1`` (axes are numbered from 1, the
+            batch axis being 0): ``(2, 1)`` swaps the two axes of a sequence.
+        **kwargs: the Layer arguments.
+
+    Raises:
+        ValueError: ``dims`` is not a permutation of ``1..len(dims)``.
+
+    Example:
+        >>> model = Sequential([Permute((2, 1), input_shape=(10, 64))])
+        >>> model.output_shape
+        (None, 64, 10)
+    """
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        if not _is_permutation(dims):
+            raise ValueError(f"Permute {self.name!r} expects `dims` to be a permutation of "
+                             "1..n, the axes of a sample (the batch axis 0 is not included). "
+                             f"Received: dims={dims!r}")
+        self.dims = tuple(int(d) for d in dims)
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != len(self.dims) + 1:
+            raise ValueError(f"Permute {self.name!r} with dims={self.dims} expects an input of "
+                             f"rank {len(self.dims) + 1}. Received: input_shape={input_shape}")
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def call(self, inputs):
+        return K.permute_dimensions(inputs, (0,) + self.dims)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": self.dims}
+
+
+class RepeatVector(Layer):
+    """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``.
+
+    Args:
+        n: the number of repetitions, a positive int.
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> model = Sequential([Dense(32, input_dim=32), RepeatVector(3)])
+        >>> model.output_shape
+        (None, 3, 32)
+    """
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = positive_int(n, "n", f"RepeatVector {self.name!r}")
+        self.input_spec = InputSpec(ndim=2)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def call(self, inputs):
+        return K.repeat(inputs, self.n)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+def _non_negative(value, arg, where):
+    """``value`` as a float if it is a real number >= 0, else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+            or not float(value) >= 0.:
+        raise ValueError(f"{where} expects `{arg}` to be a number >= 0. "
+                         f"Received: {arg}={value!r}")
+    return float(value)
+
+
+class ActivityRegularization(Layer):
+    """The identity, adding ``l1 * sum(|x|) + l2 * sum(x**2)`` of its input to the loss.
+
+    Args:
+        l1: L1 regularization factor (>= 0).
+        l2: L2 regularization factor (>= 0).
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> model = Sequential([Dense(8, input_dim=4), ActivityRegularization(l2=1e-3)])
+        >>> len(model.losses)
+        1
+    """
+
+    def __init__(self, l1=0., l2=0., **kwargs):
+        super().__init__(**kwargs)
+        where = f"ActivityRegularization {self.name!r}"
+        self.supports_masking = True
+        self.l1 = _non_negative(l1, "l1", where)
+        self.l2 = _non_negative(l2, "l2", where)
+        self.activity_regularizer = regularizers.L1L2(l1=self.l1, l2=self.l2)
+
+    def get_config(self):
+        return {**super().get_config(), "l1": self.l1, "l2": self.l2}
+
+
+class Masking(Layer):
+    """Masks time steps whose features all equal ``mask_value``.
+
+    For an input ``(batch, steps, features)``, a step is masked (skipped by
+    the layers that support masking, e.g. LSTM) when every feature equals
+    ``mask_value``; its output is zeros. The output mask is
+    ``any(inputs != mask_value, axis=-1)``.
+
+    Args:
+        mask_value: the value marking padding.
+        **kwargs: the Layer arguments.
+
+    Example:
+        >>> model = Sequential([Masking(0., input_shape=(5, 3)), LSTM(8)])
+    """
+
+    def __init__(self, mask_value=0., **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float, np.number)):
+            raise ValueError(f"Masking {self.name!r} expects `mask_value` to be a number. "
+                             f"Received: mask_value={mask_value!r}")
+        self.supports_masking = True
+        self.mask_value = float(mask_value)
+
+    def compute_mask(self, inputs, mask=None):
+        return K.any(K.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = K.any(K.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return inputs * K.cast(keep, K.dtype(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
 
 
 # --- safe mode and function serialization ------------------------------------------------
