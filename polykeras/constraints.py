@@ -13,7 +13,8 @@ plugins registering ``constraints``.
 import numbers
 
 from polykeras import backend as K
-from polykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
+from polykeras.utils.serialization import (default_instance, deserialize_keras_object,
+                                           serialize_keras_object)
 
 __all__ = [
     "Constraint",
@@ -283,8 +284,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        found = deserialize(identifier)
-        return found() if isinstance(found, type) else found
+        return default_instance(deserialize(identifier))
     if callable(identifier):
         return identifier
     raise ValueError("Could not interpret constraint identifier: expected None, a name such "

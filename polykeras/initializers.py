@@ -25,7 +25,8 @@ import numbers
 import numpy as np
 
 from polykeras import backend as K
-from polykeras.utils.serialization import deserialize_keras_object, serialize_keras_object
+from polykeras.utils.serialization import (default_instance, deserialize_keras_object,
+                                           serialize_keras_object)
 
 __all__ = [
     "Constant",
@@ -683,10 +684,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        found = deserialize(identifier)
-        if isinstance(found, type) or any(found is f for f in _FACTORIES):
-            return found()
-        return found
+        return default_instance(deserialize(identifier), _FACTORIES)
     if callable(identifier):
         return identifier
     raise ValueError("Could not interpret initializer identifier: expected a name such as "

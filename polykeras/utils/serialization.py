@@ -110,6 +110,24 @@ def resolve_name(name, module_objects, custom_objects=None, kind="object", regis
                      f"custom_objects={{{name!r}: ...}} or register them through a plugin.")
 
 
+def default_instance(found, factories=()):
+    """What a bare name stands for in a layer argument: a ready-to-use object.
+
+    ``kernel_initializer='glorot_uniform'`` or ``kernel_regularizer='l2'`` name
+    a class or a factory function; the argument needs an instance, so a class
+    is instantiated and a listed factory is called with its defaults. Any
+    other function (a custom one registered under the name) is returned as is.
+
+    Example:
+        >>> from polykeras.constraints import NonNeg
+        >>> isinstance(default_instance(NonNeg), NonNeg)
+        True
+    """
+    if isinstance(found, type) or any(found is factory for factory in factories):
+        return found()
+    return found
+
+
 def deserialize_keras_object(identifier, module_objects, custom_objects=None,
                              kind="object", registry=None):
     """Rebuild an object from a name or a ``{"class_name", "config"}`` dict.
