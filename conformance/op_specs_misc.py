@@ -20,7 +20,8 @@ spec("print_tensor", lambda x: K.print_tensor(x, message="conformance: "), lambd
 spec("stop_gradient", lambda x: K.stop_gradient(x) * x, lambda x: x * x,
      [case("value", X(4, 3))], family="structure")
 spec("constant", lambda **kw: K.constant(**kw),
-     lambda value, dtype=None, shape=None: np.broadcast_to(np.asarray(value), shape or np.shape(value)), [
+     lambda value, dtype=None, shape=None:
+        np.broadcast_to(np.asarray(value), shape or np.shape(value)), [
          case("fill", value=2.5, shape=(2, 3)),
          case("int32", value=[[1, 2], [3, 4]], dtype="int32"),
      ], family="structure", dtype=lambda p: p.get("dtype") or "float32")

@@ -449,6 +449,8 @@ WITHOUT_CASES = {
     "Layer": "the abstract base class",
     "InputLayer": "built by every case's Input()",
     "Wrapper": "the abstract base of TimeDistributed and Bidirectional",
+    "ConvLSTM2DCell": "the step of ConvLSTM2D, checked through ConvLSTM2D's cases (the generic "
+                      "RNN layer does not derive its spatial state shapes)",
     "Lambda": "its config holds Python code, refused by the JSON round trip by design",
 }
 

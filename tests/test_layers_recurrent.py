@@ -1,8 +1,11 @@
-"""RNN / LSTM against an LSTM unrolled in NumPy with the Keras 2 gate order (i, f, c, o).
+"""RNN, SimpleRNN, GRU, LSTM and StackedRNNCells against step-by-step NumPy references.
 
-Covers masking (Embedding mask_zero), return_sequences / return_state,
-go_backwards, initial_state (Keras and non-Keras tensors), stateful layers
-and reset_states, dropout, configs and the Keras 1 argument names.
+The references are written here in float64 with the Keras 2 gate orders
+(LSTM i, f, c, o; GRU z, r, h). Covers masking (Embedding mask_zero),
+return_sequences / return_state, go_backwards, unroll, initial_state (Keras
+and non-Keras tensors), constants, custom cells, stateful layers and
+reset_states, dropout, configs, the Keras 1 argument names and, where
+tf_keras is installed, identical outputs from identical weights.
 """
 import json
 import warnings
@@ -13,7 +16,8 @@ import pytest
 from polykeras import backend as K
 from polykeras import layers
 from polykeras.engine import Input, Model, Sequential
-from polykeras.layers import LSTM, RNN, Dense, Embedding, LSTMCell
+from polykeras.layers import (GRU, LSTM, RNN, Dense, Embedding, GRUCell, Layer, LSTMCell, SimpleRNN,
+                              SimpleRNNCell, StackedRNNCells)
 
 ATOL = 1e-5
 rng = np.random.default_rng(2)
@@ -289,8 +293,7 @@ def test_rnn_with_plain_cell_and_config():
         RNN(object())
     with pytest.raises(ValueError, match="state_size"):
         RNN(type("NoStateSize", (), {"call": lambda self, x, s: (x, s)})())
-    with pytest.raises(ValueError, match="stacked cells"):
-        RNN([LSTMCell(2), LSTMCell(2)])
+    assert isinstance(RNN([LSTMCell(2), LSTMCell(2)]).cell, layers.StackedRNNCells)
 
 
 KERAS2_LSTM_CONFIG_KEYS = {
@@ -351,3 +354,243 @@ def test_weights_interchangeable_with_keras2_reference():
     layer.set_weights(reference.get_weights())
     np.testing.assert_allclose(_run([x], [y], [data])[0], expected, atol=1e-5)
     assert [w.shape for w in layer.get_weights()] == [w.shape for w in reference.get_weights()]
+
+
+# --- SimpleRNN, GRU ----------------------------------------------------------------------------
+
+def numpy_simple_rnn(x, weights, h0=None, go_backwards=False):
+    kernel, recurrent, bias = [np.asarray(w, np.float64) for w in weights]
+    h = np.zeros((x.shape[0], recurrent.shape[0])) if h0 is None else np.asarray(h0, np.float64)
+    outputs = []
+    for t in (range(x.shape[1] - 1, -1, -1) if go_backwards else range(x.shape[1])):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent + bias)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h
+
+
+def numpy_gru(x, weights, reset_after, h0=None):
+    kernel, recurrent, bias = [np.asarray(w, np.float64) for w in weights]
+    units = recurrent.shape[0]
+    in_bias, rec_bias = (bias[0], bias[1]) if reset_after else (bias, np.zeros(3 * units))
+    h = np.zeros((x.shape[0], units)) if h0 is None else np.asarray(h0, np.float64)
+    outputs = []
+    for t in range(x.shape[1]):
+        xz = x[:, t] @ kernel + in_bias
+        hz = h @ recurrent[:, :2 * units] + rec_bias[:2 * units]
+        z = hard_sigmoid(xz[:, :units] + hz[:, :units])
+        r = hard_sigmoid(xz[:, units:2 * units] + hz[:, units:])
+        if reset_after:
+            candidate = r * (h @ recurrent[:, 2 * units:] + rec_bias[2 * units:])
+        else:
+            candidate = (r * h) @ recurrent[:, 2 * units:]
+        hh = np.tanh(xz[:, 2 * units:] + candidate)
+        h = z * h + (1. - z) * hh
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_simple_rnn_matches_numpy(go_backwards):
+    x, h0 = Input(shape=(5, 3)), Input(shape=(4,))
+    layer = SimpleRNN(4, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    seq, h = layer(x, initial_state=h0)
+    weights = _randomize(layer)
+    assert [w.shape for w in weights] == [(3, 4), (4, 4), (4,)]
+    data, h_value = _f32(2, 5, 3), _f32(2, 4)
+    out_seq, out_h = _run([x, h0], [seq, h], [data, h_value])
+    ref_seq, ref_h = numpy_simple_rnn(data, weights, h_value, go_backwards)
+    np.testing.assert_allclose(out_seq, ref_seq, atol=ATOL)
+    np.testing.assert_allclose(out_h, ref_h, atol=ATOL)
+
+
+@pytest.mark.parametrize("reset_after,implementation", [(False, 1), (True, 2)])
+def test_gru_matches_numpy(reset_after, implementation):
+    x = Input(shape=(4, 3))
+    layer = GRU(5, reset_after=reset_after, implementation=implementation,
+                return_sequences=True)
+    y = layer(x)
+    weights = _randomize(layer)
+    assert weights[2].shape == ((2, 15) if reset_after else (15,))
+    assert [w.shape for w in weights[:2]] == [(3, 15), (5, 15)]
+    data = _f32(3, 4, 3)
+    ref, _ = numpy_gru(data, weights, reset_after)
+    np.testing.assert_allclose(_run([x], [y], [data])[0], ref, atol=ATOL)
+
+
+def test_unroll_gives_the_loop_values():
+    x = Input(shape=(3, 2))
+    looped, unrolled = GRU(3, return_sequences=True), GRU(3, return_sequences=True, unroll=True)
+    a, b = looped(x), unrolled(x)
+    unrolled.set_weights(_randomize(looped))
+    data = _f32(2, 3, 2)
+    out_a, out_b = _run([x], [a, b], [data])
+    np.testing.assert_allclose(out_b, out_a, atol=ATOL)
+    with pytest.raises(ValueError, match=r"rnn_unroll.*unroll"):
+        SimpleRNN(2, unroll=True, name="rnn_unroll")(Input(shape=(None, 2)))
+
+
+def test_dropout_per_gate_masks_shared_over_time_gru():
+    x = Input(shape=(6, 4))
+    layer = GRU(3, dropout=0.5, recurrent_dropout=0.5, return_sequences=True)
+    y = layer(x)
+    weights = _randomize(layer)
+    data = _f32(4, 6, 4)
+    ref, _ = numpy_gru(data, weights, False)
+    (test_out,) = _run([x], [y], [data], training=0)
+    np.testing.assert_allclose(test_out, ref, atol=ATOL)
+    (train_out,) = _run([x], [y], [data], training=1)
+    assert train_out.shape == ref.shape and not np.allclose(train_out, ref)
+
+
+# --- stacked cells and custom cells ------------------------------------------------------------
+
+def test_stacked_cells_match_stacked_layers_and_keras2_state_order():
+    x = Input(shape=(4, 3))
+    stacked = RNN([LSTMCell(4), SimpleRNNCell(2)], return_state=True)
+    y, *states = stacked(x)
+    assert stacked.cell.state_size == (2, 4, 4)
+    assert [s._keras_shape for s in states] == [(None, 2), (None, 4), (None, 4)]
+    weights = stacked.get_weights()
+    assert [w.shape for w in weights] == [(3, 16), (4, 16), (16,), (4, 2), (2, 2), (2,)]
+    weights = _randomize(stacked)
+    data = _f32(2, 4, 3)
+    lstm_seq, h1, c1 = numpy_lstm(data, weights[:3])
+    rnn_seq, h2 = numpy_simple_rnn(lstm_seq, weights[3:])
+    out_y, out_h2, out_h1, out_c1 = _run([x], [y] + states, [data])
+    np.testing.assert_allclose(out_y, rnn_seq[:, -1], atol=ATOL)
+    for out, ref in [(out_h2, h2), (out_h1, h1), (out_c1, c1)]:
+        np.testing.assert_allclose(out, ref, atol=ATOL)
+    clone = layers.deserialize(json.loads(json.dumps(layers.serialize(stacked))))
+    assert [type(c).__name__ for c in clone.cell.cells] == ["LSTMCell", "SimpleRNNCell"]
+    with pytest.raises(ValueError, match="at least one cell"):
+        StackedRNNCells([])
+
+
+class MinimalRNNCell(Layer):
+    """The Keras 2 documentation's custom cell, with a state of two tensors and a constant."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = [units, units]
+
+    def build(self, input_shape):
+        step_shape, _ = input_shape
+        self.kernel = self.add_weight("kernel", (step_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units))
+        self.built = True
+
+    def call(self, inputs, states, constants=None):
+        h = K.dot(inputs, self.kernel) + K.dot(states[0], self.recurrent_kernel) + constants[0]
+        return h, [h, states[1] + K.tile(inputs[:, :1], [1, self.units])]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_custom_layer_cell_with_list_state_size_and_constants():
+    x, const = Input(shape=(3, 2)), Input(shape=(4,))
+    layer = RNN(MinimalRNNCell(4), return_state=True)
+    y, h, acc = layer(x, constants=const)
+    assert layer._inbound_nodes[-1].input_tensors == [x, const]
+    kernel, recurrent = layer.get_weights()
+    model = Model([x, const], [y, h, acc])
+    data, c_value = _f32(2, 3, 2), _f32(2, 4)
+    ref = np.zeros((2, 4))
+    for t in range(3):
+        ref = data[:, t] @ kernel + ref @ recurrent + c_value
+    out_y, _, out_acc = model.predict([data, c_value])
+    np.testing.assert_allclose(out_y, ref, atol=ATOL)
+    np.testing.assert_allclose(out_acc, np.repeat(data[:, :, :1].sum(1), 4, axis=1), atol=ATOL)
+    config = json.loads(json.dumps(model.get_config()))
+    clone = Model.from_config(config, custom_objects={"MinimalRNNCell": MinimalRNNCell})
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone.predict([data, c_value])[0], out_y, atol=ATOL)
+    with pytest.raises(ValueError, match="does not support constants"):
+        LSTM(2)(x, constants=const)
+
+
+# --- stateful stacked LSTM (the Keras 2 guide example) -----------------------------------------
+
+def test_stateful_stacked_lstm_example():
+    batch, steps, dim = 4, 3, 2
+    model = Sequential([
+        LSTM(4, return_sequences=True, stateful=True, batch_input_shape=(batch, steps, dim)),
+        LSTM(4, return_sequences=True, stateful=True),
+        LSTM(3, stateful=True),
+        Dense(2, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
+    x = _f32(batch * 2, steps, dim)
+    y = np.eye(2, dtype=np.float32)[rng.integers(0, 2, batch * 2)]
+    model.fit(x, y, batch_size=batch, epochs=2, shuffle=False, verbose=0)
+    first = model.layers[0]
+    assert np.abs(K.get_value(first.states[0])).sum() > 0.
+    model.reset_states()
+    fresh = model.predict(x[:batch], batch_size=batch)
+    again = model.predict(x[:batch], batch_size=batch)  # states carried over
+    model.reset_states()
+    np.testing.assert_allclose(model.predict(x[:batch], batch_size=batch), fresh, atol=ATOL)
+    assert not np.allclose(again, fresh)
+
+
+# --- Keras 1 names, configs and errors ---------------------------------------------------------
+
+def test_keras1_arguments_gru_simple_rnn():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gru = GRU(output_dim=3, dropout_U=0.1, consume_less="mem", W_regularizer="l2")
+    assert {str(w.message).split("`")[1] for w in caught} == {
+        "output_dim", "dropout_U", "consume_less", "W_regularizer"}
+    assert (gru.units, gru.recurrent_dropout, gru.implementation) == (3, 0.1, 1)
+    assert gru.kernel_regularizer is not None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rnn = SimpleRNN(2, consume_less="gpu", inner_init="zeros")
+    assert all(w.category is DeprecationWarning for w in caught) and len(caught) == 3
+    assert "implementation" not in rnn.get_config()
+    assert rnn.get_config()["recurrent_initializer"]["class_name"] == "Zeros"
+    with pytest.raises(ValueError, match=r"GRU.*implementation.*3"):
+        GRU(2, implementation=3)
+
+
+@pytest.mark.parametrize("layer_class,extra", [(SimpleRNN, {}), (GRU, {"reset_after": True})])
+def test_config_roundtrip(layer_class, extra):
+    layer = layer_class(3, return_sequences=True, dropout=0.2, **extra)
+    config = json.loads(json.dumps(layers.serialize(layer)))
+    assert "cell" not in config["config"]
+    clone = layers.deserialize(config)
+    assert clone.get_config() == layer.get_config()
+    assert isinstance(clone.cell, SimpleRNNCell if layer_class is SimpleRNN else GRUCell)
+
+
+def _keras2_reference(make_reference, layer, data):
+    reference = make_reference()
+    expected = np.asarray(reference(data))
+    x = Input(shape=data.shape[1:])
+    y = layer(x)
+    assert [w.shape for w in layer.get_weights()] == [w.shape for w in reference.get_weights()]
+    layer.set_weights([_f32(*w.shape) * 0.5 for w in reference.get_weights()])
+    reference.set_weights(layer.get_weights())
+    expected = np.asarray(reference(data))
+    np.testing.assert_allclose(_run([x], [y], [data])[0], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["simple", "gru", "gru_reset_after", "lstm_backwards"])
+def test_simple_rnn_gru_lstm_agree_with_keras2(kind):
+    tf_keras = pytest.importorskip("tf_keras")
+    data = _f32(2, 5, 3)
+    kl = tf_keras.layers
+    cases = {
+        "simple": (lambda: kl.SimpleRNN(4, return_sequences=True),
+                   SimpleRNN(4, return_sequences=True)),
+        "gru": (lambda: kl.GRU(4, recurrent_activation="hard_sigmoid", reset_after=False,
+                               return_sequences=True), GRU(4, return_sequences=True)),
+        "gru_reset_after": (lambda: kl.GRU(4, recurrent_activation="hard_sigmoid",
+                                           reset_after=True),
+                            GRU(4, reset_after=True, implementation=2)),
+        "lstm_backwards": (lambda: kl.LSTM(4, recurrent_activation="hard_sigmoid",
+                                           go_backwards=True, return_sequences=True),
+                           LSTM(4, go_backwards=True, return_sequences=True)),
+    }
+    make_reference, layer = cases[kind]
+    _keras2_reference(make_reference, layer, data)

@@ -197,7 +197,7 @@ def test_loss_as_metric_computes_the_loss():
     np.testing.assert_allclose(got, np.mean((y_pred - y_true) ** 2, -1), rtol=RTOL, atol=ATOL)
 
 
-# --- names and (de)serialization -------------------------------------------------------------------
+# --- names and (de)serialization ------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ACCURACY_NAMES)
 def test_get_serialize_deserialize_round_trip(name):

@@ -140,7 +140,8 @@ class TracedFunction:
         try:
             self.outputs = fn(*self.inputs)
         finally:
-            _tracing_scopes.remove(recorded)
+            # By identity: a nested trace may have recorded the same nodes (equal lists).
+            del _tracing_scopes[[id(scope) for scope in _tracing_scopes].index(id(recorded))]
         self.outputs = map_structure(_as_graph_value, self.outputs)
         self.nodes = recorded
         own = {n.id for n in recorded}

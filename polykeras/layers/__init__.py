@@ -17,6 +17,7 @@ from polykeras.layers.normalization import *
 from polykeras.layers.pooling import *
 from polykeras.layers.recurrent import *
 from polykeras.layers.wrappers import *
+from polykeras.layers.core import SafeModeScope
 from polykeras.utils.serialization import deserialize_keras_object
 
 # Each family module lists its public names in its own ``__all__``.

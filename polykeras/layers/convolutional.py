@@ -1,248 +1,284 @@
-"""Convolution layers: ``Conv1D`` and ``Conv2D`` over one rank-generic base.
+"""Convolution layers (1D/2D/3D, separable, depthwise, transposed) and the spatial
+cropping, upsampling and zero-padding layers.
 
-The layers follow Keras 2: the kernel is stored as ``kernel_size +
-(input_channels, filters)`` and the bias as ``(filters,)``, the operation is
-a cross-correlation (``K.conv1d`` / ``K.conv2d``), and ``'same'`` padding
-follows the TensorFlow rule (output length ``ceil(n / stride)``, the extra
-padding on the right). Weights therefore load unchanged from Keras 2 files
-and move between backends.
+The layers follow Keras 2 and its weight layouts, so weights load unchanged
+from Keras 2 files and move between backends:
 
-The module also holds the small shape helpers Keras 2 kept in
-``keras.utils.conv_utils`` (:func:`normalize_tuple`,
-:func:`normalize_padding`, :func:`conv_output_length`), which the pooling
-layers share, and accepts the Keras 1 argument names (``nb_filter``,
-``border_mode``, ``subsample``, ``dim_ordering``, ``Convolution2D(32, 3,
-3)``...) with a ``DeprecationWarning``, as Keras 2 did.
+* ``Conv1D/2D/3D``: ``kernel`` ``kernel_size + (input_channels, filters)``,
+  ``bias`` ``(filters,)``;
+* ``SeparableConv1D/2D``: ``depthwise_kernel`` ``kernel_size +
+  (input_channels, depth_multiplier)``, ``pointwise_kernel`` ``(1,) * rank +
+  (input_channels * depth_multiplier, filters)``, ``bias``;
+* ``DepthwiseConv2D``: ``depthwise_kernel``, ``bias`` ``(input_channels *
+  depth_multiplier,)``;
+* ``Conv2DTranspose/Conv3DTranspose``: ``kernel`` ``kernel_size + (filters,
+  input_channels)``, ``bias``.
+
+Every convolution is a cross-correlation (``K.conv2d`` and friends);
+``'same'`` padding follows the TensorFlow rule (output length ``ceil(n /
+stride)``, the extra padding on the right). The Keras 1 argument names
+Keras 2 still accepted (``nb_filter``, ``border_mode``, ``subsample``,
+``dim_ordering``, ``init``, ``W_regularizer``, ``Convolution2D(32, 3, 3)``,
+``Deconvolution2D(..., output_shape)``...) work with a ``DeprecationWarning``.
 """
-import functools
 import numbers
-import operator
-import warnings
 
 from polykeras import activations, constraints, initializers, regularizers
 from polykeras import backend as K
 from polykeras.engine.base_layer import InputSpec, Layer
-from polykeras.utils.legacy import rename_arguments
+from polykeras.utils.conv_utils import (
+    conv_output_length,  # noqa: F401  (importable from here, as in earlier versions)
+    deconv_output_length,
+    keras1_arguments,
+    normalize_padding,
+    normalize_pairs,
+    normalize_tuple,
+    spatial_output_shape,
+    warn_keras1,
+)
 
 __all__ = [
+    "AtrousConv1D",
+    "AtrousConv2D",
+    "AtrousConvolution1D",
+    "AtrousConvolution2D",
     "Conv1D",
     "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
     "Convolution1D",
     "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "Deconv2D",
+    "Deconv3D",
+    "Deconvolution2D",
+    "Deconvolution3D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
 ]
-
-
-# --- shape helpers (Keras 2's conv_utils) -----------------------------------------------------
-
-def normalize_tuple(value, n, name):
-    """``value`` as a tuple of ``n`` positive ints.
-
-    Args:
-        value: an int (repeated ``n`` times) or a sequence of ``n`` ints.
-        n: the length wanted (the number of spatial axes).
-        name: the argument's name, for the error message.
-
-    Returns:
-        a tuple of ``n`` ints.
-
-    Raises:
-        ValueError: ``value`` is not an int or a sequence of ``n`` positive ints.
-
-    Example:
-        >>> normalize_tuple(3, 2, 'kernel_size'), normalize_tuple([1, 2], 2, 'strides')
-        ((3, 3), (1, 2))
-    """
-    items = value if isinstance(value, (list, tuple)) else (value,) * n
-    try:
-        if any(isinstance(item, bool) for item in items):
-            raise TypeError
-        result = tuple(operator.index(item) for item in items)
-    except TypeError:
-        result = None
-    if result is None or len(result) != n or any(item < 1 for item in result):
-        raise ValueError(f"The `{name}` argument must be a positive int or a tuple of {n} "
-                         f"positive ints. Received: {name}={value!r}")
-    return result
-
-
-def normalize_padding(value, allowed=("valid", "same")):
-    """``value`` lowercased and checked against ``allowed``.
-
-    Args:
-        value: the padding mode given by the user.
-        allowed: the modes the caller supports.
-
-    Returns:
-        the lowercased mode.
-
-    Raises:
-        ValueError: ``value`` is not one of ``allowed``.
-
-    Example:
-        >>> normalize_padding('SAME')
-        'same'
-    """
-    mode = value.lower() if isinstance(value, str) else value
-    if mode not in allowed:
-        raise ValueError(f"The `padding` argument must be one of "
-                         f"{', '.join(repr(a) for a in allowed)}. Received: padding={value!r}")
-    return mode
-
-
-def conv_output_length(input_length, filter_size, padding, stride, dilation=1):
-    """Length of a convolution's (or pooling's) output along one spatial axis.
-
-    With ``window = (filter_size - 1) * dilation + 1``, the output has
-    ``ceil(n / stride)`` steps for ``'same'`` and ``'causal'`` padding,
-    ``ceil((n - window + 1) / stride)`` for ``'valid'`` and
-    ``ceil((n + window - 1) / stride)`` for ``'full'``.
-
-    Args:
-        input_length: the input length ``n``, or ``None`` when unknown.
-        filter_size: the kernel (or pool) size along that axis.
-        padding: ``'same'``, ``'valid'``, ``'causal'`` or ``'full'``.
-        stride: the stride along that axis.
-        dilation: the dilation rate along that axis.
-
-    Returns:
-        the output length, ``None`` if ``input_length`` is ``None``; it is
-        below 1 when a ``'valid'`` window does not fit in the input (callers
-        report that).
-
-    Example:
-        >>> conv_output_length(9, 3, 'valid', 2), conv_output_length(9, 3, 'same', 2)
-        (4, 5)
-    """
-    if input_length is None:
-        return None
-    window = (filter_size - 1) * dilation + 1
-    if padding in ("same", "causal"):
-        length = input_length
-    elif padding == "valid":
-        length = input_length - window + 1
-    elif padding == "full":
-        length = input_length + window - 1
-    else:
-        raise ValueError("conv_output_length: `padding` must be 'same', 'valid', 'causal' or "
-                         f"'full'. Received: padding={padding!r}")
-    return (length + stride - 1) // stride
-
-
-def spatial_output_shape(layer, input_shape, spatial_axes, sizes, strides, dilations):
-    """The output sizes along ``spatial_axes``; a window too large names ``layer``.
-
-    Shared by the convolution and pooling layers.
-
-    Raises:
-        ValueError: a ``'valid'`` window is larger than the input.
-    """
-    lengths = []
-    for axis, size, stride, dilation in zip(spatial_axes, sizes, strides, dilations):
-        length = conv_output_length(input_shape[axis], size, layer.padding, stride, dilation)
-        if length is not None and length < 1:
-            raise ValueError(
-                f"Layer {layer.name!r} ({type(layer).__name__}): the window of size {size} "
-                f"(dilation {dilation}) does not fit in the input along axis {axis} with "
-                f"padding={layer.padding!r}; use smaller windows, padding='same' or a "
-                f"larger input. Received: input_shape={tuple(input_shape)}")
-        lengths.append(length)
-    return lengths
 
 
 # --- Keras 1 argument names -------------------------------------------------------------------
 
-_DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
-
-_KERAS1_CONV_ARGS = {
+_KERAS1_BIAS_ARGS = {
     "nb_filter": "filters",
     "border_mode": "padding",
     "dim_ordering": "data_format",
-    "init": "kernel_initializer",
-    "W_regularizer": "kernel_regularizer",
     "b_regularizer": "bias_regularizer",
-    "W_constraint": "kernel_constraint",
     "b_constraint": "bias_constraint",
     "bias": "use_bias",
 }
+_KERAS1_CONV_ARGS = {
+    **_KERAS1_BIAS_ARGS,
+    "init": "kernel_initializer",
+    "W_regularizer": "kernel_regularizer",
+    "W_constraint": "kernel_constraint",
+}
 _KERAS1_CONV1D_ARGS = {**_KERAS1_CONV_ARGS, "filter_length": "kernel_size",
                        "subsample_length": "strides"}
-_KERAS1_CONV2D_ARGS = {**_KERAS1_CONV_ARGS, "subsample": "strides"}
+_KERAS1_CONVND_ARGS = {**_KERAS1_CONV_ARGS, "subsample": "strides"}
+_KERAS1_SEPARABLE_ARGS = {**_KERAS1_BIAS_ARGS, "subsample": "strides"}
+_KERAS1_DATA_FORMAT_ARGS = {"dim_ordering": "data_format"}
 
 
-def convert_dim_ordering(kwargs, where):
-    """Replace a Keras 1 ``dim_ordering`` value ('tf', 'th') by its data_format, in place."""
-    if "dim_ordering" in kwargs:
-        value = kwargs["dim_ordering"]
-        if value not in _DIM_ORDERING:
-            raise ValueError(f"{where}: the Keras 1 argument `dim_ordering` must be 'tf', 'th' "
-                             f"or 'default'. Received: dim_ordering={value!r}")
-        kwargs["dim_ordering"] = _DIM_ORDERING[value]
-
-
-def keras1_arguments(renames, convert=None):
-    """Decorator for a layer's ``__init__``: accept Keras 1 argument names.
-
-    Args:
-        renames: mapping Keras 1 name -> Keras 2 name (values are kept,
-            except ``dim_ordering``, translated to a data_format).
-        convert: optional ``convert(args, kwargs, where) -> (args, kwargs)``
-            for conversions that are not renames (positional ``nb_row,
-            nb_col``, ``input_dim``).
-    """
-    def decorate(init):
-        @functools.wraps(init)
-        def wrapper(self, *args, **kwargs):
-            where = type(self).__name__
-            if convert is not None:
-                args, kwargs = convert(args, kwargs, where)
-            convert_dim_ordering(kwargs, where)
-            rename_arguments(kwargs, renames, where=where)
-            init(self, *args, **kwargs)
-        return wrapper
-    return decorate
-
-
-def _warn_keras1(where, old, new):
-    warnings.warn(f"{where}: the argument `{old}` is deprecated; use `{new}` instead.",
-                  DeprecationWarning, stacklevel=4)
-
-
-def _conv1d_input_dim(args, kwargs, where):
-    """``input_dim`` / ``input_length`` -> ``input_shape=(input_length, input_dim)``."""
+def conv1d_input_dim(args, kwargs, where):
+    """Keras 1's ``input_dim`` / ``input_length`` -> ``input_shape=(input_length, input_dim)``."""
     if "input_dim" in kwargs:
         kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim"))
-        _warn_keras1(where, "input_dim", "input_shape")
+        warn_keras1(where, "input_dim", "input_shape")
     return args, kwargs
 
 
-def _conv2d_kernel_pair(args, kwargs, where):
-    """Keras 1's ``(nb_filter, nb_row, nb_col)`` -> ``(filters, (nb_row, nb_col))``."""
-    args = list(args)
-    if len(args) > 3:
-        raise TypeError(f"{where} takes at most 3 positional arguments (filters, kernel_size, "
-                        f"strides). Received: {len(args)} positional arguments {tuple(args)}")
-    if len(args) == 3 and all(isinstance(a, int) for a in args[1:]):
-        given = [key for key in ("padding", "strides", "data_format") if key in kwargs]
-        if given:
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def kernel_dims(names):
+    """A ``convert`` for :func:`keras1_arguments`: Keras 1's separate kernel sizes.
+
+    ``Conv2D(32, 3, 3)`` (``nb_filter, nb_row, nb_col``), ``Conv2D(32, 3,
+    nb_col=3)`` and ``Conv2D(32, nb_row=3, nb_col=3)`` become ``Conv2D(32, (3,
+    3))``; ``names`` are the Keras 1 keywords (``('nb_row', 'nb_col')``,
+    ``('kernel_dim1', 'kernel_dim2', 'kernel_dim3')``).
+    """
+    rank = len(names)
+
+    def convert(args, kwargs, where):
+        args = list(args)
+        keyword = [name for name in names if name in kwargs]
+        if keyword:
+            head, given = args[:1], args[1:]
+            if len(given) + len(keyword) != rank or keyword != list(names[len(given):]) \
+                    or not all(_is_int(a) for a in given):
+                raise ValueError(
+                    f"{where}: the Keras 1 kernel sizes {', '.join(names)} must all be given, "
+                    f"the leading ones positionally after the number of filters. Received: "
+                    f"positional arguments {tuple(args)}, keywords {keyword}")
+            sizes = tuple(given + [kwargs.pop(name) for name in keyword])
+            if head:
+                args = head + [sizes]
+            else:
+                kwargs["kernel_size"] = sizes
+        elif len(args) == rank + 1 and all(_is_int(a) for a in args[1:]):
+            keras2 = [key for key in ("padding", "strides", "data_format") if key in kwargs]
+            if keras2:
+                raise ValueError(
+                    f"{where}: {rank + 1} int positional arguments {tuple(args)} are read as "
+                    f"Keras 1's (nb_filter, {', '.join(names)}), but Keras 2 arguments were "
+                    f"also given ({', '.join(keras2)}). Pass `kernel_size` as a tuple and "
+                    "`strides` by keyword.")
+            args = [args[0], tuple(args[1:])]
+        else:
+            return tuple(args), kwargs
+        warn_keras1(where, "/".join(names), "kernel_size")
+        return tuple(args), kwargs
+    return convert
+
+
+def _separable_init(args, kwargs, where):
+    """Keras 1's ``init`` of a separable convolution sets both of its kernels' initializers."""
+    if "init" in kwargs:
+        init = kwargs.pop("init")
+        kwargs.setdefault("depthwise_initializer", init)
+        kwargs.setdefault("pointwise_initializer", init)
+        warn_keras1(where, "init", "depthwise_initializer/pointwise_initializer")
+    return args, kwargs
+
+
+def _deconv_output_shape(args, kwargs, where):
+    """Keras 1's ``Deconvolution2D(..., output_shape)``: the shape is inferred now; dropped."""
+    if len(args) == 4 and all(_is_int(a) for a in args[1:3]) \
+            and isinstance(args[3], (list, tuple)):
+        kwargs["output_shape"] = args[3]
+        args = args[:3]
+    if "output_shape" in kwargs:
+        kwargs.pop("output_shape")
+        warn_keras1(where, "output_shape", "the inferred output shape (output_padding)")
+    return args, kwargs
+
+
+# --- the convolution base classes -------------------------------------------------------------
+
+class _ConvBase(Layer):
+    """Arguments and helpers every convolution shares: windows, layout, bias, activation.
+
+    Args:
+        rank: number of spatial axes (1, 2 or 3).
+        kernel_size, strides, dilation_rate: int or tuple of ``rank`` ints.
+        padding: ``'valid'`` or ``'same'`` (``'causal'`` too where ``paddings`` has it).
+        data_format: ``'channels_last'`` or ``'channels_first'`` (``None``:
+            ``K.image_data_format()``).
+        activation: activation name or function (``None``: linear).
+        use_bias: whether to add a bias.
+        bias_initializer, bias_regularizer, bias_constraint: for the bias.
+        activity_regularizer: regularizer of the output.
+        paddings: the padding modes this layer supports.
+        **kwargs: base layer arguments (``name``, ``input_shape``...).
+    """
+
+    def __init__(self, rank, kernel_size, strides, padding, data_format, dilation_rate,
+                 activation, use_bias, bias_initializer, bias_regularizer,
+                 activity_regularizer, bias_constraint, paddings=("valid", "same"), **kwargs):
+        super().__init__(**kwargs)
+        self.rank = rank
+        try:
+            self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
+            self.strides = normalize_tuple(strides, rank, "strides")
+            self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
+            self.padding = normalize_padding(padding, paddings)
+            self.data_format = K.normalize_data_format(data_format)
+        except ValueError as error:
+            raise self._error(error) from None
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self.bias = None
+
+    def _error(self, message):
+        return ValueError(f"{type(self).__name__} layer {self.name!r}: {message}")
+
+    def _positive_int(self, value, name):
+        if not _is_int(value) or value < 1:
+            raise self._error(f"`{name}` must be a positive int. Received: {name}={value!r}")
+        return int(value)
+
+    def _channel_axis(self):
+        return 1 if self.data_format == "channels_first" else -1
+
+    def _spatial_axes(self):
+        start = 2 if self.data_format == "channels_first" else 1
+        return list(range(start, start + self.rank))
+
+    def _input_dim(self, input_shape):
+        """The input's channel count (checked: known, input of the right rank)."""
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) expects inputs of "
+                             f"rank {self.rank + 2}. Received: input_shape={input_shape}")
+        axis = self._channel_axis()
+        if input_shape[axis] is None:
             raise ValueError(
-                f"{where}: three int positional arguments {tuple(args)} are read as Keras 1's "
-                "(nb_filter, nb_row, nb_col), but Keras 2 arguments were also given "
-                f"({', '.join(given)}). Pass `kernel_size` as a tuple and `strides` by "
-                "keyword.")
-        args = [args[0], (args[1], args[2])]
-        _warn_keras1(where, "nb_row/nb_col", "kernel_size")
-    elif len(args) == 2 and isinstance(args[1], int) and "nb_col" in kwargs:
-        args = [args[0], (args[1], kwargs.pop("nb_col"))]
-        _warn_keras1(where, "nb_row/nb_col", "kernel_size")
-    elif len(args) < 2 and "nb_row" in kwargs and "nb_col" in kwargs:
-        kwargs["kernel_size"] = (kwargs.pop("nb_row"), kwargs.pop("nb_col"))
-        _warn_keras1(where, "nb_row/nb_col", "kernel_size")
-    return tuple(args), kwargs
+                f"The channel dimension of the inputs to layer {self.name!r} "
+                f"({type(self).__name__}) must be defined: axis {axis} for "
+                f"data_format={self.data_format!r}. Found None. "
+                f"Received: input_shape={input_shape}")
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: input_shape[axis]})
+        return input_shape[axis]
+
+    def _add_bias(self, size):
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(size,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def _finish(self, outputs):
+        if self.use_bias:
+            outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
+        return self.activation(outputs)
+
+    def _check_fits(self, inputs):
+        shape = K.int_shape(inputs)
+        if shape is not None:
+            self.compute_output_shape(shape)  # a window that does not fit names this layer
+
+    def _assemble(self, input_shape, channels, lengths):
+        if self.data_format == "channels_first":
+            return (input_shape[0], channels) + tuple(lengths)
+        return (input_shape[0],) + tuple(lengths) + (channels,)
+
+    def _window_config(self):
+        return {"kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate}
+
+    def _bias_config(self):
+        return {"use_bias": self.use_bias,
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
-# --- the layers -------------------------------------------------------------------------------
-
-class _Conv(Layer):
+class _Conv(_ConvBase):
     """Base of the N-D convolution layers (``rank`` spatial axes).
 
     The layer cross-correlates its input with a kernel of shape
@@ -250,14 +286,12 @@ class _Conv(Layer):
     ``(filters,)`` when ``use_bias`` and applies ``activation``.
 
     Args:
-        rank: number of spatial axes (1 or 2).
+        rank: number of spatial axes (1, 2 or 3).
         filters: number of output channels.
-        kernel_size: int or tuple of ``rank`` ints.
-        strides: int or tuple of ``rank`` ints.
+        kernel_size, strides, dilation_rate: int or tuple of ``rank`` ints.
         padding: ``'valid'``, ``'same'`` (or ``'causal'`` for rank 1).
         data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
             means ``K.image_data_format()``.
-        dilation_rate: int or tuple of ``rank`` ints.
         activation: activation name or function (``None``: linear).
         use_bias: whether to add a bias.
         kernel_initializer, bias_initializer: initializer names or objects.
@@ -276,112 +310,60 @@ class _Conv(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        where = f"{type(self).__name__} layer {self.name!r}"
-        self.rank = rank
-        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) \
-                or filters < 1:
-            raise ValueError(f"{where}: `filters` must be a positive int. "
-                             f"Received: filters={filters!r}")
-        self.filters = int(filters)
-        try:
-            self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
-            self.strides = normalize_tuple(strides, rank, "strides")
-            self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
-            allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
-            self.padding = normalize_padding(padding, allowed)
-            self.data_format = K.normalize_data_format(data_format)
-        except ValueError as error:
-            raise ValueError(f"{where}: {error}") from None
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        paddings = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, bias_initializer, bias_regularizer,
+                         activity_regularizer, bias_constraint, paddings=paddings, **kwargs)
+        self.filters = self._positive_int(filters, "filters")
         self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
         self.kernel = None
-        self.bias = None
 
-    def _channel_axis(self):
-        return 1 if self.data_format == "channels_first" else -1
-
-    def _spatial_axes(self):
-        start = 2 if self.data_format == "channels_first" else 1
-        return list(range(start, start + self.rank))
+    def _kernel_shape(self, input_dim):
+        return self.kernel_size + (input_dim, self.filters)
 
     def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        channel_axis = self._channel_axis()
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(f"Layer {self.name!r} ({type(self).__name__}) expects inputs of "
-                             f"rank {self.rank + 2}. Received: input_shape={input_shape}")
-        input_dim = input_shape[channel_axis]
-        if input_dim is None:
-            raise ValueError(
-                f"The channel dimension of the inputs to layer {self.name!r} "
-                f"({type(self).__name__}) must be defined: axis {channel_axis} for "
-                f"data_format={self.data_format!r}. Found None. "
-                f"Received: input_shape={input_shape}")
-        self.kernel = self.add_weight(name="kernel",
-                                      shape=self.kernel_size + (input_dim, self.filters),
+        input_dim = self._input_dim(input_shape)
+        self.kernel = self.add_weight(name="kernel", shape=self._kernel_shape(input_dim),
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,),
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: input_dim})
+        self._add_bias(self.filters)
         super().build(input_shape)
 
     def call(self, inputs):
-        shape = K.int_shape(inputs)
-        if shape is not None:
-            self.compute_output_shape(shape)  # a window that does not fit names this layer
-        conv = K.conv1d if self.rank == 1 else K.conv2d
-        outputs = conv(inputs, self.kernel,
-                       strides=self.strides if self.rank > 1 else self.strides[0],
-                       padding=self.padding, data_format=self.data_format,
-                       dilation_rate=(self.dilation_rate if self.rank > 1
-                                      else self.dilation_rate[0]))
-        if self.use_bias:
-            outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
-        return self.activation(outputs)
+        self._check_fits(inputs)
+        if self.rank == 1:
+            outputs = K.conv1d(inputs, self.kernel, strides=self.strides[0],
+                               padding=self.padding, data_format=self.data_format,
+                               dilation_rate=self.dilation_rate[0])
+        else:
+            conv = K.conv2d if self.rank == 2 else K.conv3d
+            outputs = conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                           data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        spatial_axes = self._spatial_axes()
-        lengths = spatial_output_shape(self, input_shape, spatial_axes, self.kernel_size,
-                                       self.strides, self.dilation_rate)
-        if self.data_format == "channels_first":
-            return (input_shape[0], self.filters) + tuple(lengths)
-        return (input_shape[0],) + tuple(lengths) + (self.filters,)
+        lengths = spatial_output_shape(self, input_shape, self._spatial_axes(),
+                                       self.kernel_size, self.strides, self.dilation_rate)
+        return self._assemble(input_shape, self.filters, lengths)
 
     def get_config(self):
         config = {
             "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
+            **self._window_config(),
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._bias_config(),
         }
         return {**super().get_config(), **config}
 
+
+# --- plain convolutions -----------------------------------------------------------------------
 
 class Conv1D(_Conv):
     """1D convolution over steps (temporal convolution).
@@ -413,7 +395,7 @@ class Conv1D(_Conv):
         (None, 100, 32)
     """
 
-    @keras1_arguments(_KERAS1_CONV1D_ARGS, convert=_conv1d_input_dim)
+    @keras1_arguments(_KERAS1_CONV1D_ARGS, convert=conv1d_input_dim)
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
                  data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -466,7 +448,7 @@ class Conv2D(_Conv):
         (None, 14, 14, 32)
     """
 
-    @keras1_arguments(_KERAS1_CONV2D_ARGS, convert=_conv2d_kernel_pair)
+    @keras1_arguments(_KERAS1_CONVND_ARGS, convert=kernel_dims(("nb_row", "nb_col")))
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -484,6 +466,879 @@ class Conv2D(_Conv):
                          **kwargs)
 
 
+class Conv3D(_Conv):
+    """3D convolution over volumes (or video: time, rows, cols).
+
+    Input ``(batch, dim1, dim2, dim3, channels)`` (channels after the batch
+    for channels_first); output with ``filters`` channels in the same layout.
+    The kernel has shape ``kernel_size + (channels, filters)``.
+
+    Args:
+        filters: number of output channels.
+        kernel_size, strides, dilation_rate: int or triple of ints.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        activation, use_bias, kernel_initializer, bias_initializer,
+        kernel_regularizer, bias_regularizer, activity_regularizer,
+        kernel_constraint, bias_constraint: as for :class:`Conv2D`.
+        **kwargs: base layer arguments. Keras 1's ``Convolution3D(nb_filter,
+            kernel_dim1, kernel_dim2, kernel_dim3, ...)`` is accepted with a
+            ``DeprecationWarning``.
+
+    Example:
+        >>> Conv3D(4, 3, padding='same')(Input(shape=(8, 16, 16, 3)))._keras_shape
+        (None, 8, 16, 16, 4)
+    """
+
+    @keras1_arguments(_KERAS1_CONVND_ARGS,
+                      convert=kernel_dims(("kernel_dim1", "kernel_dim2", "kernel_dim3")))
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(3, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+
+
+# --- separable and depthwise convolutions -----------------------------------------------------
+
+def _causal_pad(inputs, left, data_format):
+    """Zero-pad the steps of a 3D tensor on the left by ``left``."""
+    if data_format == "channels_last":
+        return K.temporal_padding(inputs, (left, 0))
+    swapped = K.temporal_padding(K.permute_dimensions(inputs, (0, 2, 1)), (left, 0))
+    return K.permute_dimensions(swapped, (0, 2, 1))
+
+
+class _SeparableConv(_Conv):
+    """Base of the separable convolutions: a depthwise step, then a 1x1 (pointwise) one.
+
+    Each input channel is cross-correlated with ``depth_multiplier`` filters
+    of its own (``depthwise_kernel``, ``kernel_size + (channels,
+    depth_multiplier)``); a pointwise kernel ``(1,) * rank + (channels *
+    depth_multiplier, filters)`` then mixes the channels.
+
+    Args:
+        rank: 1 or 2.
+        filters, kernel_size, strides, padding, data_format, dilation_rate,
+        activation, use_bias: as for :class:`_Conv`.
+        depth_multiplier: filters per input channel in the depthwise step.
+        depthwise_initializer, pointwise_initializer, bias_initializer,
+        depthwise_regularizer, pointwise_regularizer, bias_regularizer,
+        activity_regularizer, depthwise_constraint, pointwise_constraint,
+        bias_constraint: for the two kernels, the bias and the output.
+        **kwargs: base layer arguments.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = self._positive_int(depth_multiplier, "depth_multiplier")
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.depthwise_kernel = None
+        self.pointwise_kernel = None
+
+    def build(self, input_shape):
+        input_dim = self._input_dim(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (input_dim, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (input_dim * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self._add_bias(self.filters)
+        self.built = True
+
+    def call(self, inputs):
+        self._check_fits(inputs)
+        if self.rank == 2:
+            outputs = K.separable_conv2d(inputs, self.depthwise_kernel, self.pointwise_kernel,
+                                         strides=self.strides, padding=self.padding,
+                                         data_format=self.data_format,
+                                         dilation_rate=self.dilation_rate)
+            return self._finish(outputs)
+        padding = self.padding
+        if padding == "causal":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            inputs, padding = _causal_pad(inputs, left, self.data_format), "valid"
+        outputs = K.separable_conv1d(inputs, self.depthwise_kernel, self.pointwise_kernel,
+                                     strides=self.strides[0], padding=padding,
+                                     data_format=self.data_format,
+                                     dilation_rate=self.dilation_rate[0])
+        return self._finish(outputs)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+        })
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise separable 1D convolution.
+
+    Input ``(batch, steps, channels)`` (``(batch, channels, steps)`` for
+    channels_first); output ``(batch, new_steps, filters)``. Weights:
+    ``depthwise_kernel`` ``(kernel_size, channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1, channels * depth_multiplier, filters)``,
+    ``bias`` ``(filters,)``.
+
+    Args:
+        filters: number of output channels.
+        kernel_size, strides, dilation_rate: ints (or tuples of one int).
+        padding: ``'valid'``, ``'same'`` or ``'causal'``.
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``.
+        depth_multiplier: filters per input channel in the depthwise step.
+        activation, use_bias, depthwise_initializer, pointwise_initializer,
+        bias_initializer, depthwise_regularizer, pointwise_regularizer,
+        bias_regularizer, activity_regularizer, depthwise_constraint,
+        pointwise_constraint, bias_constraint: see :class:`SeparableConv2D`.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> SeparableConv1D(8, 3, depth_multiplier=2)(Input(shape=(10, 4)))._keras_shape
+        (None, 8, 8)
+    """
+
+    @keras1_arguments(_KERAS1_SEPARABLE_ARGS, convert=(conv1d_input_dim, _separable_init))
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         depth_multiplier=depth_multiplier, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise separable 2D convolution (as in Xception and MobileNet).
+
+    Each input channel is convolved with ``depth_multiplier`` filters of its
+    own, then a 1x1 convolution mixes the channels into ``filters`` outputs.
+    Weights: ``depthwise_kernel`` ``(kh, kw, channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1, 1, channels * depth_multiplier, filters)``,
+    ``bias`` ``(filters,)``.
+
+    Args:
+        filters: number of output channels.
+        kernel_size, strides, dilation_rate: int or pair of ints.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        depth_multiplier: filters per input channel in the depthwise step.
+        activation: activation name or function; ``None`` is linear.
+        use_bias: whether to add a bias.
+        depthwise_initializer, pointwise_initializer, bias_initializer:
+            initializers of the two kernels and the bias.
+        depthwise_regularizer, pointwise_regularizer, bias_regularizer,
+        activity_regularizer: regularizers.
+        depthwise_constraint, pointwise_constraint, bias_constraint: constraints.
+        **kwargs: base layer arguments. Keras 1's
+            ``SeparableConvolution2D(nb_filter, nb_row, nb_col, init=...)`` is
+            accepted with a ``DeprecationWarning``.
+
+    Example:
+        >>> SeparableConv2D(16, 3, padding='same')(Input(shape=(8, 8, 4)))._keras_shape
+        (None, 8, 8, 16)
+    """
+
+    @keras1_arguments(_KERAS1_SEPARABLE_ARGS,
+                      convert=(kernel_dims(("nb_row", "nb_col")), _separable_init))
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         depth_multiplier=depth_multiplier, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+class DepthwiseConv2D(_ConvBase):
+    """Depthwise 2D convolution: each input channel convolved with its own filters.
+
+    Output channel ``c * depth_multiplier + m`` is input channel ``c``
+    cross-correlated with ``depthwise_kernel[..., c, m]``. Weights:
+    ``depthwise_kernel`` ``(kh, kw, channels, depth_multiplier)``, ``bias``
+    ``(channels * depth_multiplier,)``.
+
+    Args:
+        kernel_size, strides, dilation_rate: int or pair of ints.
+        padding: ``'valid'`` or ``'same'``.
+        depth_multiplier: filters per input channel.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        activation, use_bias: as for :class:`Conv2D`.
+        depthwise_initializer, bias_initializer, depthwise_regularizer,
+        bias_regularizer, activity_regularizer, depthwise_constraint,
+        bias_constraint: for the kernel, the bias and the output.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> DepthwiseConv2D(3, depth_multiplier=2)(Input(shape=(8, 8, 4)))._keras_shape
+        (None, 6, 6, 8)
+    """
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, bias_initializer, bias_regularizer,
+                         activity_regularizer, bias_constraint, **kwargs)
+        self.depth_multiplier = self._positive_int(depth_multiplier, "depth_multiplier")
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.depthwise_kernel = None
+
+    def build(self, input_shape):
+        input_dim = self._input_dim(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (input_dim, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self._add_bias(input_dim * self.depth_multiplier)
+        super().build(input_shape)
+
+    def call(self, inputs):
+        self._check_fits(inputs)
+        outputs = K.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides,
+                                     padding=self.padding, data_format=self.data_format,
+                                     dilation_rate=self.dilation_rate)
+        return self._finish(outputs)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        channels = input_shape[self._channel_axis()]
+        lengths = spatial_output_shape(self, input_shape, self._spatial_axes(),
+                                       self.kernel_size, self.strides, self.dilation_rate)
+        return self._assemble(input_shape, None if channels is None
+                              else channels * self.depth_multiplier, lengths)
+
+    def get_config(self):
+        config = {
+            **self._window_config(),
+            "depth_multiplier": self.depth_multiplier,
+            "activation": activations.serialize(self.activation),
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            **self._bias_config(),
+        }
+        return {**super().get_config(), **config}
+
+
+# --- transposed convolutions ------------------------------------------------------------------
+
+class _ConvTranspose(_Conv):
+    """Base of the transposed ("deconvolution") layers: the gradient of a convolution.
+
+    The kernel has shape ``kernel_size + (filters, input_channels)``. Along
+    each spatial axis the output length is, without ``output_padding``, ``n
+    * stride`` (``'same'``) or ``n * stride + max(window - stride, 0)``
+    (``'valid'``); with it, ``(n - 1) * stride + window - 2 * pad +
+    output_padding`` where ``pad`` is ``window // 2`` for ``'same'``.
+
+    Args:
+        rank: 2 or 3.
+        output_padding: int or tuple of ``rank`` ints, each smaller than its
+            stride, or ``None`` (inferred).
+        other arguments: as for :class:`_Conv`.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=1, **kwargs):
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
+        if output_padding is not None:
+            try:
+                output_padding = normalize_tuple(output_padding, rank, "output_padding",
+                                                 minimum=0)
+            except ValueError as error:
+                raise self._error(error) from None
+            if any(pad >= stride for pad, stride in zip(output_padding, self.strides)):
+                raise self._error(f"each `output_padding` must be smaller than its stride. "
+                                  f"Received: output_padding={output_padding}, "
+                                  f"strides={self.strides}")
+        self.output_padding = output_padding
+
+    def _kernel_shape(self, input_dim):
+        return self.kernel_size + (self.filters, input_dim)
+
+    def _lengths(self, sizes):
+        paddings = self.output_padding or (None,) * self.rank
+        return [deconv_output_length(n, k, self.padding, s, p, d) for n, k, s, p, d in
+                zip(sizes, self.kernel_size, self.strides, paddings, self.dilation_rate)]
+
+    def call(self, inputs):
+        static = K.int_shape(inputs)
+        dynamic = K.shape(inputs)
+        sizes = [dynamic[axis] if static[axis] is None else static[axis]
+                 for axis in self._spatial_axes()]
+        output_shape = self._assemble((dynamic[0],), self.filters, self._lengths(sizes))
+        if self.rank == 2:
+            outputs = K.conv2d_transpose(inputs, self.kernel, output_shape,
+                                         strides=self.strides, padding=self.padding,
+                                         data_format=self.data_format,
+                                         dilation_rate=self.dilation_rate)
+        else:
+            outputs = K.conv3d_transpose(inputs, self.kernel, output_shape,
+                                         strides=self.strides, padding=self.padding,
+                                         data_format=self.data_format)
+        return self._finish(outputs)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        sizes = [input_shape[axis] for axis in self._spatial_axes()]
+        return self._assemble(input_shape, self.filters, self._lengths(sizes))
+
+    def get_config(self):
+        return {**super().get_config(), "output_padding": self.output_padding}
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """Transposed 2D convolution (sometimes called deconvolution): upsampling with a kernel.
+
+    It maps the shape of a ``Conv2D`` output back to the shape of its input
+    (``Conv2DTranspose(8, 3, strides=2, padding='same')`` doubles rows and
+    cols). Weights: ``kernel`` ``(kh, kw, filters, channels)``, ``bias``
+    ``(filters,)``.
+
+    Args:
+        filters: number of output channels.
+        kernel_size, strides, dilation_rate: int or pair of ints.
+        padding: ``'valid'`` or ``'same'``.
+        output_padding: int or pair of ints (each smaller than its stride)
+            added on the bottom/right of the output, or ``None`` to infer the
+            output size (see :class:`_ConvTranspose`).
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        activation, use_bias, kernel_initializer, bias_initializer,
+        kernel_regularizer, bias_regularizer, activity_regularizer,
+        kernel_constraint, bias_constraint: as for :class:`Conv2D`.
+        **kwargs: base layer arguments. Keras 1's ``Deconvolution2D(nb_filter,
+            nb_row, nb_col, output_shape, ...)`` is accepted with a
+            ``DeprecationWarning`` (``output_shape`` is inferred now).
+
+    Example:
+        >>> x = Input(shape=(7, 7, 16))
+        >>> Conv2DTranspose(8, 3, strides=2, padding='same')(x)._keras_shape
+        (None, 14, 14, 8)
+    """
+
+    @keras1_arguments(_KERAS1_CONVND_ARGS,
+                      convert=(_deconv_output_shape, kernel_dims(("nb_row", "nb_col"))))
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3D convolution.
+
+    Weights: ``kernel`` ``(k1, k2, k3, filters, channels)``, ``bias``
+    ``(filters,)``. As in Keras 2 there is no dilation.
+
+    Args:
+        filters: number of output channels.
+        kernel_size, strides: int or triple of ints.
+        padding: ``'valid'`` or ``'same'``.
+        output_padding: int or triple of ints (each smaller than its stride),
+            or ``None``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        activation, use_bias, kernel_initializer, bias_initializer,
+        kernel_regularizer, bias_regularizer, activity_regularizer,
+        kernel_constraint, bias_constraint: as for :class:`Conv2D`.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> Conv3DTranspose(2, 2, strides=2)(Input(shape=(3, 4, 4, 8)))._keras_shape
+        (None, 6, 8, 8, 2)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 output_padding=None, data_format=None, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(3, filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format,
+                         dilation_rate=1, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("dilation_rate")
+        return config
+
+
+# --- Keras 1 atrous convolutions ----------------------------------------------------------------
+
+def AtrousConvolution1D(*args, atrous_rate=1, **kwargs):  # noqa: N802 (a Keras 1 layer name)
+    """Keras 1's dilated 1D convolution: a :class:`Conv1D` with ``dilation_rate=atrous_rate``.
+
+    Args:
+        *args, **kwargs: :class:`Conv1D` arguments (Keras 1 names accepted).
+        atrous_rate: the dilation rate.
+
+    Returns:
+        a :class:`Conv1D` layer (saved as one).
+
+    Example:
+        >>> AtrousConvolution1D(8, 3, atrous_rate=2).dilation_rate   # warns
+        (2,)
+    """
+    warn_keras1("AtrousConvolution1D", "atrous_rate", "Conv1D(dilation_rate=...)", stacklevel=2)
+    return Conv1D(*args, dilation_rate=atrous_rate, **kwargs)
+
+
+def AtrousConvolution2D(*args, atrous_rate=(1, 1), **kwargs):  # noqa: N802
+    """Keras 1's dilated 2D convolution: a :class:`Conv2D` with ``dilation_rate=atrous_rate``.
+
+    Args:
+        *args, **kwargs: :class:`Conv2D` arguments (Keras 1 names accepted).
+        atrous_rate: the dilation rate (int or pair).
+
+    Returns:
+        a :class:`Conv2D` layer (saved as one).
+
+    Example:
+        >>> AtrousConvolution2D(8, 3, 3, atrous_rate=(2, 2)).dilation_rate   # warns
+        (2, 2)
+    """
+    warn_keras1("AtrousConvolution2D", "atrous_rate", "Conv2D(dilation_rate=...)", stacklevel=2)
+    return Conv2D(*args, dilation_rate=atrous_rate, **kwargs)
+
+
+# --- cropping and zero padding ------------------------------------------------------------------
+
+class _Border(Layer):
+    """Base of the cropping and zero-padding layers: ``(before, after)`` per spatial axis.
+
+    Args:
+        rank: number of spatial axes (1, 2 or 3).
+        pairs: the argument given by the user (int, ``rank`` ints, or ``rank`` pairs).
+        data_format: ``'channels_last'`` or ``'channels_first'`` (``None``:
+            ``K.image_data_format()``).
+        **kwargs: base layer arguments.
+    """
+
+    #: the constructor argument's name ("cropping" or "padding").
+    argument = None
+    #: +1 for padding (the axis grows), -1 for cropping.
+    sign = 1
+
+    def __init__(self, rank, pairs, data_format, **kwargs):
+        super().__init__(**kwargs)
+        self.rank = rank
+        try:
+            pairs = normalize_pairs([pairs] if rank == 1 else pairs, rank, self.argument)
+            self.data_format = K.normalize_data_format(data_format)
+        except ValueError as error:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: {error}") from None
+        setattr(self, self.argument, pairs[0] if rank == 1 else pairs)
+        self._pairs = pairs
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _spatial_axes(self):
+        start = 2 if self.data_format == "channels_first" else 1
+        return list(range(start, start + self.rank))
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, (before, after) in zip(self._spatial_axes(), self._pairs):
+            if shape[axis] is None:
+                continue
+            shape[axis] += self.sign * (before + after)
+            if shape[axis] < 1:
+                raise ValueError(
+                    f"Layer {self.name!r} ({type(self).__name__}): {self.argument} "
+                    f"{(before, after)} removes all of the {input_shape[axis]} entries of "
+                    f"axis {axis}. Received: input_shape={tuple(input_shape)}, "
+                    f"{self.argument}={getattr(self, self.argument)}")
+        return tuple(shape)
+
+    def get_config(self):
+        config = {self.argument: getattr(self, self.argument)}
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return {**super().get_config(), **config}
+
+
+class _Cropping(_Border):
+    argument = "cropping"
+    sign = -1
+
+    def call(self, inputs):
+        shape = K.int_shape(inputs)
+        if shape is not None:
+            self.compute_output_shape(shape)
+        key = [slice(None)] * (self.rank + 2)
+        for axis, (before, after) in zip(self._spatial_axes(), self._pairs):
+            key[axis] = slice(before, -after if after else None)
+        return inputs[tuple(key)]
+
+
+class Cropping1D(_Cropping):
+    """Crop steps from the start and end of ``(batch, steps, features)`` sequences.
+
+    Args:
+        cropping: int (both ends) or pair ``(start, end)`` of ints >= 0.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> Cropping1D((1, 2))(Input(shape=(10, 3)))._keras_shape
+        (None, 7, 3)
+    """
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(1, cropping, "channels_last", **kwargs)
+
+
+class Cropping2D(_Cropping):
+    """Crop rows and columns from the borders of images.
+
+    Args:
+        cropping: int (every border), pair of ints (symmetric rows, cols) or
+            ``((top, bottom), (left, right))``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> Cropping2D(((2, 2), (4, 4)))(Input(shape=(28, 28, 3)))._keras_shape
+        (None, 24, 20, 3)
+    """
+
+    @keras1_arguments(_KERAS1_DATA_FORMAT_ARGS)
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(2, cropping, data_format, **kwargs)
+
+
+class Cropping3D(_Cropping):
+    """Crop the borders of volumes along their three spatial axes.
+
+    Args:
+        cropping: int, triple of ints (symmetric per axis) or three pairs
+            ``(before, after)``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> Cropping3D(1)(Input(shape=(4, 5, 6, 2)))._keras_shape
+        (None, 2, 3, 4, 2)
+    """
+
+    @keras1_arguments(_KERAS1_DATA_FORMAT_ARGS)
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(3, cropping, data_format, **kwargs)
+
+
+class _ZeroPadding(_Border):
+    argument = "padding"
+
+    def call(self, inputs):
+        if self.rank == 1:
+            return K.temporal_padding(inputs, padding=self.padding)
+        pad = K.spatial_2d_padding if self.rank == 2 else K.spatial_3d_padding
+        return pad(inputs, padding=self.padding, data_format=self.data_format)
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Add zero steps at the start and end of ``(batch, steps, features)`` sequences.
+
+    Args:
+        padding: int (both ends) or pair ``(start, end)`` of ints >= 0.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> ZeroPadding1D((2, 0))(Input(shape=(10, 3)))._keras_shape
+        (None, 12, 3)
+    """
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(1, padding, "channels_last", **kwargs)
+
+
+def _keras1_padding_dict(args, kwargs, where):
+    """Keras 1's ``ZeroPadding2D(padding={'top_pad': 1, ...})`` -> pairs."""
+    keys = ("top_pad", "bottom_pad", "left_pad", "right_pad")
+    value = args[0] if args else kwargs.get("padding")
+    if isinstance(value, dict):
+        unknown = set(value) - set(keys)
+        if unknown:
+            raise ValueError(f"{where}: a Keras 1 `padding` dict takes the keys {keys}. "
+                             f"Received: padding={value!r}")
+        top, bottom, left, right = (value.get(key, 0) for key in keys)
+        kwargs["padding"] = ((top, bottom), (left, right))
+        args = args[1:]
+        warn_keras1(where, "padding={'top_pad': ...}", "padding=((top, bottom), (left, right))")
+    return args, kwargs
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Add rows and columns of zeros around images.
+
+    Args:
+        padding: int (every border), pair of ints (symmetric rows, cols) or
+            ``((top, bottom), (left, right))``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> ZeroPadding2D(((1, 0), (2, 2)))(Input(shape=(5, 5, 3)))._keras_shape
+        (None, 6, 9, 3)
+    """
+
+    @keras1_arguments(_KERAS1_DATA_FORMAT_ARGS, convert=_keras1_padding_dict)
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(2, padding, data_format, **kwargs)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Add zeros around volumes along their three spatial axes.
+
+    Args:
+        padding: int, triple of ints (symmetric per axis) or three pairs
+            ``(before, after)``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> ZeroPadding3D()(Input(shape=(2, 3, 4, 1)))._keras_shape
+        (None, 4, 5, 6, 1)
+    """
+
+    @keras1_arguments(_KERAS1_DATA_FORMAT_ARGS)
+    def __init__(self, padding=(1, 1, 1), data_format=None, **kwargs):
+        super().__init__(3, padding, data_format, **kwargs)
+
+
+# --- upsampling -----------------------------------------------------------------------------------
+
+class _UpSampling(Layer):
+    """Base of the upsampling layers: repeat (or interpolate) along every spatial axis.
+
+    Args:
+        rank: number of spatial axes (1, 2 or 3).
+        size: int or tuple of ``rank`` ints, the factors.
+        data_format: ``'channels_last'`` or ``'channels_first'`` (``None``:
+            ``K.image_data_format()``).
+        **kwargs: base layer arguments.
+    """
+
+    def __init__(self, rank, size, data_format, **kwargs):
+        super().__init__(**kwargs)
+        self.rank = rank
+        try:
+            self.size = normalize_tuple(size, rank, "size")
+            self.data_format = K.normalize_data_format(data_format)
+        except ValueError as error:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: {error}") from None
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _spatial_axes(self):
+        start = 2 if self.data_format == "channels_first" else 1
+        return list(range(start, start + self.rank))
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, factor in zip(self._spatial_axes(), self.size):
+            if shape[axis] is not None:
+                shape[axis] *= factor
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format}
+
+
+class UpSampling1D(_UpSampling):
+    """Repeat each step of ``(batch, steps, features)`` sequences ``size`` times.
+
+    Args:
+        size: int, the factor (Keras 1: ``length``).
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> UpSampling1D(3)(Input(shape=(4, 2)))._keras_shape
+        (None, 12, 2)
+    """
+
+    @keras1_arguments({"length": "size"})
+    def __init__(self, size=2, **kwargs):
+        super().__init__(1, size, "channels_last", **kwargs)
+        self.size = self.size[0]
+
+    def call(self, inputs):
+        return K.repeat_elements(inputs, self.size, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        length = None if input_shape[1] is None else input_shape[1] * self.size
+        return (input_shape[0], length, input_shape[2])
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("data_format")
+        return config
+
+
+class UpSampling2D(_UpSampling):
+    """Upsample images by integer factors along rows and cols.
+
+    Args:
+        size: int or pair of ints, the factors for rows and cols.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        interpolation: ``'nearest'`` (repeat pixels) or ``'bilinear'`` (as
+            TensorFlow 1's ``resize_bilinear``, ``align_corners=False``: the
+            output pixel ``o`` samples the input at ``o / size``; needs known
+            rows and cols).
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> UpSampling2D((2, 3), interpolation='bilinear')(Input(shape=(4, 4, 1)))._keras_shape
+        (None, 8, 12, 1)
+    """
+
+    @keras1_arguments(_KERAS1_DATA_FORMAT_ARGS)
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(2, size, data_format, **kwargs)
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"UpSampling2D layer {self.name!r}: `interpolation` must be "
+                             f"'nearest' or 'bilinear'. Received: interpolation={interpolation!r}")
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        shape = K.int_shape(inputs)
+        if self.interpolation == "bilinear" and (
+                shape is None or any(shape[axis] is None for axis in self._spatial_axes())):
+            raise ValueError(f"Layer {self.name!r} (UpSampling2D, interpolation='bilinear') "
+                             f"needs inputs with known rows and cols. Received: input_shape="
+                             f"{shape}")
+        return K.resize_images(inputs, self.size[0], self.size[1], self.data_format,
+                               interpolation=self.interpolation)
+
+    def get_config(self):
+        return {**super().get_config(), "interpolation": self.interpolation}
+
+
+class UpSampling3D(_UpSampling):
+    """Upsample volumes by repeating entries along their three spatial axes.
+
+    Args:
+        size: int or triple of ints, the factors.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> UpSampling3D((1, 2, 2))(Input(shape=(3, 4, 4, 2)))._keras_shape
+        (None, 3, 8, 8, 2)
+    """
+
+    @keras1_arguments(_KERAS1_DATA_FORMAT_ARGS)
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(3, size, data_format, **kwargs)
+
+    def call(self, inputs):
+        return K.resize_volumes(inputs, self.size[0], self.size[1], self.size[2],
+                                self.data_format)
+
+
 # Keras 2 aliases.
 Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution3D = Conv3D
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
+Convolution2DTranspose = Conv2DTranspose
+Deconvolution2D = Deconv2D = Conv2DTranspose
+Deconvolution3D = Deconv3D = Conv3DTranspose
+AtrousConv1D = AtrousConvolution1D
+AtrousConv2D = AtrousConvolution2D

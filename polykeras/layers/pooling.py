@@ -1,18 +1,18 @@
-"""Pooling layers: max and average pooling over windows, and global pooling.
+"""Pooling layers: max and average pooling over windows, and global pooling (1D, 2D, 3D).
 
-Windowed pooling goes through ``K.pool2d`` (1D pooling adds a unit spatial
-axis, pools, and removes it, as Keras 2 does); ``'same'`` padding follows
+Windowed pooling goes through ``K.pool2d`` and ``K.pool3d`` (1D pooling adds
+a unit spatial axis, pools, and removes it, as Keras 2 does); ``'same'`` padding follows
 the TensorFlow rule and padded cells never count (they are ignored by the
 maximum and left out of the average). Global pooling reduces every spatial
 axis with ``K.max`` / ``K.mean``; ``GlobalAveragePooling1D`` honours a mask
 over the steps.
 
 1D layers default to ``data_format='channels_last'`` (temporal data), 2D
-layers to ``K.image_data_format()``, as in Keras 2.
+and 3D layers to ``K.image_data_format()``, as in Keras 2.
 """
 from polykeras import backend as K
 from polykeras.engine.base_layer import InputSpec, Layer
-from polykeras.layers.convolutional import (
+from polykeras.utils.conv_utils import (
     keras1_arguments,
     normalize_padding,
     normalize_tuple,
@@ -22,25 +22,33 @@ from polykeras.layers.convolutional import (
 __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "AvgPool1D",
     "AvgPool2D",
+    "AvgPool3D",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
     "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
     "GlobalMaxPool1D",
     "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
     "MaxPool1D",
     "MaxPool2D",
+    "MaxPool3D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "MaxPooling3D",
 ]
 
 _KERAS1_POOLING1D_ARGS = {"pool_length": "pool_size", "stride": "strides",
                           "border_mode": "padding"}
-_KERAS1_POOLING2D_ARGS = {"border_mode": "padding", "dim_ordering": "data_format"}
+_KERAS1_POOLING_ND_ARGS = {"border_mode": "padding", "dim_ordering": "data_format"}
 _KERAS1_GLOBAL_POOLING_ARGS = {"dim_ordering": "data_format"}
 
 
@@ -48,7 +56,7 @@ class _Pooling(Layer):
     """Base of the windowed pooling layers (``rank`` spatial axes, ``pool_mode``).
 
     Args:
-        rank: number of spatial axes (1 or 2).
+        rank: number of spatial axes (1, 2 or 3).
         pool_mode: ``'max'`` or ``'avg'``.
         pool_size: int or tuple of ``rank`` ints.
         strides: int or tuple of ``rank`` ints; ``None`` means ``pool_size``.
@@ -93,9 +101,10 @@ class _Pooling(Layer):
         shape = K.int_shape(inputs)
         if shape is not None:
             self.compute_output_shape(shape)  # a window that does not fit names this layer
-        if self.rank == 2:
-            return K.pool2d(inputs, self.pool_size, strides=self.strides, padding=self.padding,
-                            data_format=self.data_format, pool_mode=self.pool_mode)
+        if self.rank > 1:
+            pool = K.pool2d if self.rank == 2 else K.pool3d
+            return pool(inputs, self.pool_size, strides=self.strides, padding=self.padding,
+                        data_format=self.data_format, pool_mode=self.pool_mode)
         # 1D: pool over (steps, 1) on a unit axis added after the steps.
         unit_axis = 3 if self.data_format == "channels_first" else 2
         outputs = K.pool2d(K.expand_dims(inputs, unit_axis), self.pool_size + (1,),
@@ -173,7 +182,7 @@ class MaxPooling2D(_Pooling):
         (None, 14, 14, 8)
     """
 
-    @keras1_arguments(_KERAS1_POOLING2D_ARGS)
+    @keras1_arguments(_KERAS1_POOLING_ND_ARGS)
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
         super().__init__(2, "max", pool_size, strides, padding, data_format, **kwargs)
@@ -195,17 +204,64 @@ class AveragePooling2D(_Pooling):
         (None, 4, 4, 8)
     """
 
-    @keras1_arguments(_KERAS1_POOLING2D_ARGS)
+    @keras1_arguments(_KERAS1_POOLING_ND_ARGS)
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
         super().__init__(2, "avg", pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling3D(_Pooling):
+    """Max pooling over 3D windows (volumes, or video: time, rows, cols).
+
+    Input ``(batch, dim1, dim2, dim3, channels)`` (channels after the batch
+    for channels_first); output with pooled spatial axes, same layout.
+
+    Args:
+        pool_size: int or triple of ints, the window size.
+        strides: int or triple of ints, or ``None`` for ``pool_size``.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> MaxPooling3D()(Input(shape=(4, 6, 6, 2)))._keras_shape
+        (None, 2, 3, 3, 2)
+    """
+
+    @keras1_arguments(_KERAS1_POOLING_ND_ARGS)
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(3, "max", pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_Pooling):
+    """Average pooling over 3D windows (padded cells are not counted).
+
+    Args:
+        pool_size: int or triple of ints, the window size.
+        strides: int or triple of ints, or ``None`` for ``pool_size``.
+        padding: ``'valid'`` or ``'same'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> AveragePooling3D(3, strides=2, padding='same')(Input(shape=(5, 5, 5, 1)))._keras_shape
+        (None, 3, 3, 3, 1)
+    """
+
+    @keras1_arguments(_KERAS1_POOLING_ND_ARGS)
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(3, "avg", pool_size, strides, padding, data_format, **kwargs)
 
 
 class _GlobalPooling(Layer):
     """Base of the global pooling layers: reduce every spatial axis.
 
     Args:
-        rank: number of spatial axes (1 or 2).
+        rank: number of spatial axes (1, 2 or 3).
         data_format: ``'channels_last'`` or ``'channels_first'`` (``None``:
             ``K.image_data_format()``).
         **kwargs: base layer arguments.
@@ -338,6 +394,49 @@ class GlobalAveragePooling2D(_GlobalPooling):
         return K.mean(inputs, axis=axes)
 
 
+class GlobalMaxPooling3D(_GlobalPooling):
+    """Maximum over the spatial axes: ``(batch, d1, d2, d3, channels)`` -> ``(batch, channels)``.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> GlobalMaxPooling3D()(Input(shape=(2, 3, 4, 5)))._keras_shape
+        (None, 5)
+    """
+
+    @keras1_arguments(_KERAS1_GLOBAL_POOLING_ARGS)
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(3, data_format, **kwargs)
+
+    def _reduce(self, inputs, axes):
+        return K.max(inputs, axis=axes)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """Mean over the spatial axes: ``(batch, d1, d2, d3, channels)`` -> ``(batch, channels)``.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``
+            means ``K.image_data_format()``.
+        **kwargs: base layer arguments.
+
+    Example:
+        >>> GlobalAveragePooling3D(data_format='channels_first')(
+        ...     Input(shape=(5, 2, 3, 4)))._keras_shape
+        (None, 5)
+    """
+
+    @keras1_arguments(_KERAS1_GLOBAL_POOLING_ARGS)
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(3, data_format, **kwargs)
+
+    def _reduce(self, inputs, axes):
+        return K.mean(inputs, axis=axes)
+
+
 # Keras 2 aliases.
 MaxPool1D = MaxPooling1D
 AvgPool1D = AveragePooling1D
@@ -347,3 +446,7 @@ GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalMaxPool2D = GlobalMaxPooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
+GlobalMaxPool3D = GlobalMaxPooling3D
+GlobalAvgPool3D = GlobalAveragePooling3D

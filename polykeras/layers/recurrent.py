@@ -2,27 +2,33 @@
 
 A cell is any object with ``state_size`` (an int, or one int per state) and
 ``call(inputs, states, training=None) -> (output, new_states)`` working on
-one timestep; :class:`LSTMCell` is the built-in one and :class:`LSTM` is
-``RNN(LSTMCell(...))`` with the Keras 2 arguments and config. The RNN adds
-masking, ``initial_state``, ``go_backwards``, ``return_sequences`` /
-``return_state`` and stateful operation; new recurrent layers only write a
-cell.
+one timestep. The built-in cells (:mod:`polykeras.layers.recurrent_cells`)
+are :class:`SimpleRNNCell`, :class:`GRUCell` and :class:`LSTMCell`;
+:class:`StackedRNNCells` makes one cell of several. :class:`SimpleRNN`,
+:class:`GRU` and :class:`LSTM` are ``RNN(<cell>)`` with the Keras 2
+arguments and config. The RNN adds masking, ``initial_state``,
+``constants``, ``go_backwards``, ``return_sequences`` / ``return_state``,
+``unroll`` and stateful operation; new recurrent layers only write a cell.
 
 Dropout masks of a cell are drawn once per batch, before the loop, and
-shared by all timesteps (as in Keras 2), so they work on every backend.
+shared by all timesteps (as in Keras 2), so they work on every backend. For
+the built-in cells the input half of every step (``x . kernel + bias``) is
+computed for all timesteps with one product before the loop; only the
+recurrent half runs inside it.
 """
 import inspect
 import warnings
 
 import numpy as np
 
-from polykeras import activations, constraints, initializers, regularizers
 from polykeras import backend as K
+from polykeras import regularizers
 from polykeras.engine.base_layer import InputSpec, Layer, shape_of, to_list
-from polykeras.layers.core import positive_int
+from polykeras.layers.recurrent_cells import GRUCell, LSTMCell, RecurrentCell, SimpleRNNCell
 from polykeras.utils.legacy import legacy_arguments
 
-__all__ = ["RNN", "LSTMCell", "LSTM"]
+__all__ = ["RNN", "StackedRNNCells", "SimpleRNNCell", "SimpleRNN", "GRUCell", "GRU",
+           "LSTMCell", "LSTM"]
 
 #: Keras 1 names of recurrent-layer arguments (``interfaces.legacy_recurrent_support``).
 RECURRENT_LEGACY_ARGS = {"output_dim": "units", "init": "kernel_initializer",
@@ -30,6 +36,8 @@ RECURRENT_LEGACY_ARGS = {"output_dim": "units", "init": "kernel_initializer",
                          "inner_activation": "recurrent_activation",
                          "W_regularizer": "kernel_regularizer", "U_regularizer":
                          "recurrent_regularizer", "b_regularizer": "bias_regularizer",
+                         "W_constraint": "kernel_constraint", "U_constraint":
+                         "recurrent_constraint", "b_constraint": "bias_constraint",
                          "dropout_W": "dropout", "dropout_U": "recurrent_dropout",
                          "consume_less": "implementation"}
 
@@ -41,6 +49,10 @@ def _has_arg(fn, name):
 def _state_sizes(cell):
     size = cell.state_size
     return list(size) if hasattr(size, "__len__") else [size]
+
+
+def _output_size(cell):
+    return getattr(cell, "output_size", None) or _state_sizes(cell)[0]
 
 
 def _standardize_args(inputs, initial_state, constants, num_constants):
@@ -63,13 +75,6 @@ def _standardize_args(inputs, initial_state, constants, num_constants):
     return inputs, to_list_or_none(initial_state), to_list_or_none(constants)
 
 
-def _generate_dropout_mask(ones, rate, training=None, count=1):
-    """``count`` dropout masks shaped like ``ones``: dropped in training, all ones otherwise."""
-    def dropped_inputs():
-        return K.dropout(ones, rate)
-    return [K.in_train_phase(dropped_inputs, ones, training=training) for _ in range(count)]
-
-
 class RNN(Layer):
     """Base class of recurrent layers: runs a cell over the time axis of its input.
 
@@ -78,7 +83,8 @@ class RNN(Layer):
             training=None) -> (output, new_states)`` (a :class:`Layer` subclass
             such as :class:`LSTMCell` gets built and its weights become this
             layer's weights). ``output_size`` (optional) is the output's size,
-            otherwise the first state's.
+            otherwise the first state's. A list of cells is stacked with
+            :class:`StackedRNNCells`.
         return_sequences: return the output at every timestep
             ``(batch, time, units)`` rather than only the last ``(batch, units)``.
         return_state: also return the final states: ``[output, *states]``.
@@ -111,9 +117,7 @@ class RNN(Layer):
                  stateful=False, unroll=False, **kwargs):
         name = type(self).__name__
         if isinstance(cell, (list, tuple)):
-            raise ValueError(f"{name}: stacked cells (a list of cells) are not supported yet; "
-                             "stack recurrent layers with return_sequences=True instead. "
-                             f"Received: cell={cell!r}")
+            cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
             raise ValueError(f"{name}: `cell` should have a `call(inputs, states)` method. "
                              f"Received: cell={cell!r}")
@@ -180,26 +184,29 @@ class RNN(Layer):
                 "batch size. Specify it: in a Sequential model pass `batch_input_shape=(batch, "
                 "time, features)` to the first layer; in the functional API pass "
                 "`batch_shape=(batch, time, features)` to Input.")
-        sizes = _state_sizes(self.cell)
+        shapes = self._state_shapes(batch_size)
         if self._states is None:
-            self._states = [K.zeros((batch_size, size)) for size in sizes]
+            self._states = [K.zeros(shape) for shape in shapes]
             if states is None:
                 return
         if states is None:
-            for state, size in zip(self._states, sizes):
-                K.set_value(state, np.zeros((batch_size, size)))
+            for state, shape in zip(self._states, shapes):
+                K.set_value(state, np.zeros(shape))
             return
         values = [states] if not isinstance(states, (list, tuple)) else list(states)
         if len(values) != len(self._states):
             raise ValueError(f"Layer {self.name!r} expects {len(self._states)} state(s), but it "
                              f"received {len(values)} state value(s): {str(values)[:200]}")
-        for index, (value, state, size) in enumerate(zip(values, self._states, sizes)):
+        for index, (value, state, shape) in enumerate(zip(values, self._states, shapes)):
             value = np.asarray(value)
-            if value.shape != (batch_size, size):
+            if value.shape != shape:
                 raise ValueError(f"State {index} is incompatible with layer {self.name!r}: "
-                                 f"expected shape={(batch_size, size)}, found "
-                                 f"shape={value.shape}")
+                                 f"expected shape={shape}, found shape={value.shape}")
             K.set_value(state, value)
+
+    def _state_shapes(self, batch_size):
+        """The shape of each state for a batch of ``batch_size``."""
+        return [(batch_size, size) for size in _state_sizes(self.cell)]
 
     # --- shapes and masks ---------------------------------------------------------------
 
@@ -232,6 +239,9 @@ class RNN(Layer):
             input_shape = input_shape[0]
         batch_size = input_shape[0] if self.stateful else None
         self.input_spec[0] = InputSpec(shape=(batch_size, None, input_shape[-1]))
+        if constants_shape and not _has_arg(self.cell.call, "constants"):
+            raise ValueError(f"Layer {self.name!r}: the cell {type(self.cell).__name__} does "
+                             "not support constants (its call has no `constants` argument).")
         if isinstance(self.cell, Layer) and not self.cell.built:
             step_shape = (input_shape[0],) + tuple(input_shape[2:])
             self.cell.build([step_shape] + constants_shape if constants_shape else step_shape)
@@ -311,29 +321,16 @@ class RNN(Layer):
             raise ValueError(f"Layer {self.name!r} cannot unroll an RNN whose time dimension is "
                              f"undefined. Received: input shape {K.int_shape(inputs)}. Pass "
                              "a fixed `input_shape`/`batch_shape`, or use unroll=False.")
-        cell_kwargs = {"training": training} if _has_arg(self.cell.call, "training") else {}
         constants = list(constants or [])
-        if constants and not _has_arg(self.cell.call, "constants"):
-            raise ValueError(f"Layer {self.name!r}: the cell {type(self.cell).__name__} does "
-                             "not support constants (its call has no `constants` argument).")
-        num_constants = len(constants)
-
-        def step(step_inputs, states):
-            if num_constants:
-                return self.cell.call(step_inputs, states[:-num_constants],
-                                      constants=states[-num_constants:], **cell_kwargs)
-            return self.cell.call(step_inputs, states, **cell_kwargs)
-
-        prepare = getattr(self.cell, "prepare_dropout_masks", None)
-        if prepare is not None:
-            prepare(inputs[:, 0], initial_state[0], training=training)
+        step, sequence = self._step_function(inputs, initial_state, constants, training)
         try:
             last_output, outputs, states = K.rnn(
-                step, inputs, initial_state, go_backwards=self.go_backwards, mask=mask,
+                step, sequence, initial_state, go_backwards=self.go_backwards, mask=mask,
                 constants=constants, unroll=self.unroll, input_length=timesteps)
         finally:
-            if prepare is not None:
-                self.cell.reset_dropout_masks()
+            finish = getattr(self.cell, "finish_sequence", None)
+            if finish is not None:
+                finish()
         if self.stateful:
             self.add_update([K.update(variable, value)
                              for variable, value in zip(self.states, states)], inputs)
@@ -345,6 +342,33 @@ class RNN(Layer):
         if self.return_state:
             return [output] + list(states)
         return output
+
+    def _step_function(self, inputs, initial_state, constants, training):
+        """The ``K.rnn`` step and the sequence it runs on.
+
+        A built-in cell (whose ``call`` is not overridden) gets its input
+        projection computed for all timesteps here, and the loop runs only its
+        recurrent :meth:`~RecurrentCell.step`. Other cells get ``call``.
+        """
+        cell = self.cell
+        if constants and not _has_arg(cell.call, "constants"):
+            raise ValueError(f"Layer {self.name!r}: the cell {type(cell).__name__} does "
+                             "not support constants (its call has no `constants` argument).")
+        prepare = getattr(cell, "prepare_sequence", None)
+        if prepare is not None:
+            prepare(inputs[:, 0], initial_state, training=training)
+        if _runs_projected(cell):
+            return (lambda projected_t, states: cell.step(projected_t, states),
+                    cell.project_inputs(inputs))
+        cell_kwargs = {"training": training} if _has_arg(cell.call, "training") else {}
+        num_constants = len(constants)
+
+        def step(step_inputs, states):
+            if num_constants:
+                return cell.call(step_inputs, states[:-num_constants],
+                                 constants=states[-num_constants:], **cell_kwargs)
+            return cell.call(step_inputs, states, **cell_kwargs)
+        return step, inputs
 
     # --- weights and losses of the cell ----------------------------------------------------
 
@@ -395,184 +419,333 @@ class RNN(Layer):
         return layer
 
 
-class LSTMCell(Layer):
-    """One timestep of a Long Short-Term Memory network (Hochreiter & Schmidhuber, 1997).
 
-    The weights have the Keras 2 layout, so they move to and from Keras 2
-    unchanged: ``kernel`` ``(input_dim, 4 * units)``, ``recurrent_kernel``
-    ``(units, 4 * units)`` and ``bias`` ``(4 * units,)``, each the
-    concatenation of the input (i), forget (f), cell (c) and output (o) gates.
-    The states are ``[h, c]``; the output is ``h``.
+
+def _runs_projected(cell):
+    """Whether ``cell`` can run as ``project_inputs`` before the loop + ``step`` inside."""
+    if isinstance(cell, StackedRNNCells):
+        return _runs_projected(cell.cells[0])
+    return isinstance(cell, RecurrentCell) and type(cell).call is RecurrentCell.call
+
+
+class StackedRNNCells(Layer):
+    """Several cells run as one: each step feeds the output of a cell to the next.
+
+    Weights are the cells' weights, cell after cell. The states are one flat
+    list in *reverse* order of the stack, as in Keras 2 (two LSTM cells have
+    the states ``[h2, c2, h1, c1]``), so the first state is the output of the
+    last cell; ``RNN(..., return_state=True)`` returns them in that order.
 
     Args:
-        units: size of the output and of each state.
-        activation: activation of the cell candidate and of the output
-            (default ``tanh``).
-        recurrent_activation: activation of the gates (default ``hard_sigmoid``).
-        use_bias: whether the gates have a bias.
-        kernel_initializer, recurrent_initializer, bias_initializer: initializers.
-        unit_forget_bias: initialize the forget gate's bias to 1 (and the
-            rest with ``bias_initializer``).
-        kernel_regularizer, recurrent_regularizer, bias_regularizer: regularizers.
-        kernel_constraint, recurrent_constraint, bias_constraint: constraints.
-        dropout: fraction of the inputs dropped (one mask per gate, drawn once
-            per batch).
-        recurrent_dropout: fraction of the recurrent state ``h`` dropped.
-        implementation: 1 computes each gate with its own products, 2 with one
-            product per weight matrix (the results agree to rounding).
+        cells: a list of cells (each with ``call(inputs, states)`` and ``state_size``).
         **kwargs: the Layer arguments.
 
+    Raises:
+        ValueError: ``cells`` is empty, or an entry is not a cell.
+
     Example:
-        >>> y = RNN(LSTMCell(16))(Input(shape=(None, 4)))
+        >>> x = Input(shape=(10, 8))
+        >>> y = RNN(StackedRNNCells([LSTMCell(16), LSTMCell(4)]))(x)
+        >>> y._keras_shape
+        (None, 4)
     """
 
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        cells = list(cells) if isinstance(cells, (list, tuple)) else [cells]
+        if not cells:
+            raise ValueError(f"StackedRNNCells {self.name!r} needs at least one cell. "
+                             "Received: cells=[]")
+        for cell in cells:
+            if not callable(getattr(cell, "call", None)) or not hasattr(cell, "state_size"):
+                raise ValueError(f"StackedRNNCells {self.name!r}: every cell needs a "
+                                 "`call(inputs, states)` method and a `state_size` attribute. "
+                                 f"Received: {cell!r}")
+        self.cells = cells
+
+    @property
+    def state_size(self):
+        return tuple(size for cell in reversed(self.cells) for size in _state_sizes(cell))
+
+    @property
+    def output_size(self):
+        return _output_size(self.cells[-1])
+
+    def _nested_states(self, states):
+        """The flat (reverse-order) states split into one list per cell, in cell order."""
+        nested, states = [], list(states)
+        for cell in reversed(self.cells):
+            count = len(_state_sizes(cell))
+            nested.append(states[:count])
+            states = states[count:]
+        return nested[::-1]
+
+    @staticmethod
+    def _flat_states(nested):
+        return [state for cell_states in reversed(nested) for state in cell_states]
+
+    def build(self, input_shape):
+        constants_shape = None
+        if isinstance(input_shape, list):
+            constants_shape, input_shape = input_shape[1:], input_shape[0]
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                if constants_shape and _has_arg(cell.call, "constants"):
+                    cell.build([input_shape] + constants_shape)
+                else:
+                    cell.build(input_shape)
+                cell.built = True
+            input_shape = (input_shape[0], _output_size(cell))
+        self.built = True
+
+    def prepare_sequence(self, step_inputs, states, training=None):
+        """Draw every cell's dropout masks (see :meth:`RecurrentCell.prepare_sequence`)."""
+        ones = K.ones_like(step_inputs[:, :1])
+        for cell, cell_states in zip(self.cells, self._nested_states(states)):
+            prepare = getattr(cell, "prepare_sequence", None)
+            if prepare is not None:
+                prepare(step_inputs, cell_states, training=training)
+            step_inputs = K.tile(ones, [1, _output_size(cell)])
+
+    def finish_sequence(self):
+        """Forget every cell's dropout masks."""
+        for cell in self.cells:
+            finish = getattr(cell, "finish_sequence", None)
+            if finish is not None:
+                finish()
+
+    def project_inputs(self, inputs):
+        """The first cell's input projection (see :meth:`RecurrentCell.project_inputs`)."""
+        return self.cells[0].project_inputs(inputs)
+
+    def step(self, projected, states):
+        """The first cell's recurrent step on ``projected``, then the other cells' calls."""
+        nested = self._nested_states(states)
+        output, first = self.cells[0].step(projected, nested[0])
+        return self._run(output, nested, [list(first)], self.cells[1:], {})
+
+    def call(self, inputs, states, constants=None, training=None):
+        nested = self._nested_states(states)
+        extra = {} if constants is None else {"constants": constants}
+        return self._run(inputs, nested, [], self.cells, dict(extra, training=training))
+
+    def _run(self, inputs, nested, new_nested, cells, kwargs):
+        for cell, cell_states in zip(cells, nested[len(new_nested):]):
+            cell_kwargs = {k: v for k, v in kwargs.items() if _has_arg(cell.call, k)}
+            inputs, cell_states = cell.call(inputs, cell_states, **cell_kwargs)
+            new_nested.append(to_list(cell_states))
+        return inputs, self._flat_states(new_nested)
+
+    # --- weights ---------------------------------------------------------------------------
+
+    def _cell_weights(self, kind):
+        return [w for cell in self.cells if isinstance(cell, Layer) for w in getattr(cell, kind)]
+
+    @property
+    def trainable_weights(self):
+        return self._cell_weights("trainable_weights") if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        if self.trainable:
+            return self._cell_weights("non_trainable_weights")
+        return self._cell_weights("weights")
+
+    @property
+    def losses(self):
+        return [loss for cell in self.cells if isinstance(cell, Layer) for loss in cell.losses]
+
+    def get_losses_for(self, inputs):
+        return [loss for cell in self.cells if isinstance(cell, Layer)
+                for loss in cell.get_losses_for(inputs)]
+
+    # --- configuration ------------------------------------------------------------------------
+
+    def get_config(self):
+        cells = [{"class_name": type(cell).__name__, "config": cell.get_config()}
+                 for cell in self.cells]
+        return {**super().get_config(), "cells": cells}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from polykeras.layers import deserialize as deserialize_layer
+        config = dict(config)
+        cells = [deserialize_layer(cell, custom_objects=custom_objects)
+                 for cell in config.pop("cells")]
+        return cls(cells, **config)
+
+
+# --- SimpleRNN, GRU, LSTM: an RNN around a built-in cell ----------------------------------------
+
+_WEIGHT_ARGS = ("kernel_initializer", "recurrent_initializer", "bias_initializer",
+                "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                "kernel_constraint", "recurrent_constraint", "bias_constraint")
+
+
+def _implementation(implementation, where):
+    """Keras 1 ``consume_less`` values and ``implementation=0`` as Keras 2 reads them."""
+    if isinstance(implementation, str):
+        implementation = {"cpu": 0, "mem": 1, "gpu": 2}.get(implementation, implementation)
+    if implementation not in (0, 1, 2):
+        raise ValueError(f"{where} expects `implementation` to be 1 or 2. Received: "
+                         f"implementation={implementation!r}")
+    if implementation == 0:
+        warnings.warn(f"{where}: `implementation=0` is deprecated and now means "
+                      "`implementation=1`.", DeprecationWarning, stacklevel=4)
+        implementation = 1
+    return implementation
+
+
+class _CellLayer(RNN):
+    """An RNN around one built-in cell whose arguments are the layer's (Keras 2 style).
+
+    Subclasses set ``cell_class`` and ``cell_args`` (the cell arguments the
+    layer's config lists, in order); the cell's values are readable as
+    attributes of the layer.
+    """
+
+    cell_class = None
+    cell_args = ()
+
+    def __init__(self, cell_kwargs, activity_regularizer, rnn_kwargs, kwargs):
+        cell = self.cell_class(**cell_kwargs, dtype=kwargs.get("dtype"))
+        super().__init__(cell, **rnn_kwargs, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def get_config(self):
+        cell_config = self.cell.get_config()
+        config = {key: cell_config[key] for key in self.cell_args}
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        base = super().get_config()
+        del base["cell"]
+        return {**base, **config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if config.get("implementation") == 0:
+            config["implementation"] = 1
+        return cls(**config)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.cell_args:
+            setattr(cls, name, property(lambda self, name=name: getattr(self.cell, name),
+                                        doc=f"The cell's ``{name}``."))
+
+
+class SimpleRNN(_CellLayer):
+    """Fully-connected RNN whose output is fed back: ``RNN(SimpleRNNCell(units, ...))``.
+
+    Args:
+        units, activation, use_bias, kernel_initializer, recurrent_initializer,
+        bias_initializer, kernel_regularizer, recurrent_regularizer,
+        bias_regularizer, kernel_constraint, recurrent_constraint,
+        bias_constraint, dropout, recurrent_dropout: as for
+            :class:`SimpleRNNCell`, readable as attributes of the layer.
+        activity_regularizer: regularizer of the layer's output.
+        return_sequences, return_state, go_backwards, stateful, unroll: as for
+            :class:`RNN`.
+        **kwargs: the Layer arguments; Keras 1 names (``output_dim``, ``init``,
+            ``inner_init``, ``W_regularizer``, ``dropout_W``, ``dropout_U``...)
+            are accepted with a DeprecationWarning, and ``implementation`` /
+            ``consume_less`` are ignored with one, as in Keras 2.
+
+    Example:
+        >>> y = SimpleRNN(8, return_sequences=True)(Input(shape=(5, 3)))
+    """
+
+    cell_class = SimpleRNNCell
+    cell_args = ("units", "activation", "use_bias") + _WEIGHT_ARGS + ("dropout",
+                                                                       "recurrent_dropout")
+
+    @legacy_arguments(RECURRENT_LEGACY_ARGS, where="SimpleRNN")
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.,
+                 recurrent_dropout=0., return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, **kwargs):
+        if "implementation" in kwargs:
+            kwargs.pop("implementation")
+            warnings.warn("SimpleRNN: the `implementation` argument has been deprecated and "
+                          "has no effect; remove it.", DeprecationWarning, stacklevel=3)
+        cell_kwargs = dict(units=units, activation=activation, use_bias=use_bias,
+                           kernel_initializer=kernel_initializer,
+                           recurrent_initializer=recurrent_initializer,
+                           bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer,
+                           recurrent_regularizer=recurrent_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint,
+                           recurrent_constraint=recurrent_constraint,
+                           bias_constraint=bias_constraint, dropout=dropout,
+                           recurrent_dropout=recurrent_dropout)
+        rnn_kwargs = dict(return_sequences=return_sequences, return_state=return_state,
+                          go_backwards=go_backwards, stateful=stateful, unroll=unroll)
+        super().__init__(cell_kwargs, activity_regularizer, rnn_kwargs, kwargs)
+
+
+class GRU(_CellLayer):
+    """Gated Recurrent Unit layer: ``RNN(GRUCell(units, ...))`` with the Keras 2 API.
+
+    ``reset_after=False`` (the default, as in Keras 2.2) applies the reset
+    gate before the recurrent product; ``reset_after=True`` after it, with
+    separate input and recurrent biases (the CuDNNGRU-compatible variant,
+    bias shape ``(2, 3 * units)``).
+
+    Args:
+        units, activation, recurrent_activation, use_bias, kernel_initializer,
+        recurrent_initializer, bias_initializer, kernel_regularizer,
+        recurrent_regularizer, bias_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+        implementation, reset_after: as for :class:`GRUCell`, readable as
+            attributes of the layer.
+        activity_regularizer: regularizer of the layer's output.
+        return_sequences, return_state, go_backwards, stateful, unroll: as for
+            :class:`RNN`.
+        **kwargs: the Layer arguments; Keras 1 names (``output_dim``,
+            ``inner_activation``, ``dropout_W``, ``consume_less``...) are
+            accepted with a DeprecationWarning.
+
+    Example:
+        >>> y = GRU(8, reset_after=True)(Input(shape=(5, 3)))
+    """
+
+    cell_class = GRUCell
+    cell_args = ("units", "activation", "recurrent_activation", "use_bias") + _WEIGHT_ARGS + (
+        "dropout", "recurrent_dropout", "implementation", "reset_after")
+
+    @legacy_arguments(RECURRENT_LEGACY_ARGS, where="GRU")
     def __init__(self, units, activation="tanh", recurrent_activation="hard_sigmoid",
                  use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0., recurrent_dropout=0., implementation=1,
-                 **kwargs):
-        super().__init__(**kwargs)
-        self.units = positive_int(units, "units", f"{type(self).__name__} {self.name!r}")
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1., max(0., float(dropout)))
-        self.recurrent_dropout = min(1., max(0., float(recurrent_dropout)))
-        self.implementation = int(implementation)
-        self.state_size = (self.units, self.units)
-        self.output_size = self.units
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
-
-    def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(f"{type(self).__name__} {self.name!r} needs the feature axis of its "
-                             f"input to be known. Received: input_shape={input_shape}")
-        units = self.units
-        self.kernel = self.add_weight("kernel", (input_dim, 4 * units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (units, 4 * units),
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            def forget_bias_one(_, dtype=None):
-                return np.concatenate([
-                    _as_array(self.bias_initializer((units,), dtype=dtype)),
-                    np.ones((units,), dtype=dtype or K.floatx()),
-                    _as_array(self.bias_initializer((2 * units,), dtype=dtype))])
-            initializer = forget_bias_one if self.unit_forget_bias else self.bias_initializer
-            self.bias = self.add_weight("bias", (4 * units,), initializer=initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.built = True
-
-    # --- dropout masks, drawn once per batch by the RNN --------------------------------
-
-    def prepare_dropout_masks(self, step_inputs, state, training=None):
-        """Draw this batch's dropout masks, shaped like one step's input and ``h``."""
-        self._dropout_mask = _generate_dropout_mask(
-            K.ones_like(step_inputs), self.dropout, training, count=4) \
-            if 0. < self.dropout < 1. else None
-        self._recurrent_dropout_mask = _generate_dropout_mask(
-            K.ones_like(state), self.recurrent_dropout, training, count=4) \
-            if 0. < self.recurrent_dropout < 1. else None
-
-    def reset_dropout_masks(self):
-        """Forget the masks, so the next batch (or graph) draws new ones."""
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
-
-    def call(self, inputs, states, training=None):
-        if 0. < self.dropout < 1. and self._dropout_mask is None:
-            self._dropout_mask = _generate_dropout_mask(K.ones_like(inputs), self.dropout,
-                                                        training, count=4)
-        if 0. < self.recurrent_dropout < 1. and self._recurrent_dropout_mask is None:
-            self._recurrent_dropout_mask = _generate_dropout_mask(
-                K.ones_like(states[0]), self.recurrent_dropout, training, count=4)
-        dp_mask, rec_dp_mask = self._dropout_mask, self._recurrent_dropout_mask
-        h_tm1, c_tm1 = states[0], states[1]
-        units = self.units
-        if self.implementation == 1:
-            x = [inputs * m for m in dp_mask] if dp_mask else [inputs] * 4
-            h = [h_tm1 * m for m in rec_dp_mask] if rec_dp_mask else [h_tm1] * 4
-            z = []
-            for gate in range(4):
-                part = slice(gate * units, (gate + 1) * units)
-                z_gate = K.dot(x[gate], self.kernel[:, part])
-                if self.use_bias:
-                    z_gate = K.bias_add(z_gate, self.bias[part])
-                z.append(z_gate + K.dot(h[gate], self.recurrent_kernel[:, part]))
-        else:
-            if dp_mask:
-                inputs = inputs * dp_mask[0]
-            if rec_dp_mask:
-                h_tm1 = h_tm1 * rec_dp_mask[0]
-            fused = K.dot(inputs, self.kernel) + K.dot(h_tm1, self.recurrent_kernel)
-            if self.use_bias:
-                fused = K.bias_add(fused, self.bias)
-            z = [fused[:, gate * units:(gate + 1) * units] for gate in range(4)]
-        i = self.recurrent_activation(z[0])
-        f = self.recurrent_activation(z[1])
-        c = f * c_tm1 + i * self.activation(z[2])
-        o = self.recurrent_activation(z[3])
-        h = o * self.activation(c)
-        if 0. < self.dropout + self.recurrent_dropout and training is None:
-            h._uses_learning_phase = True
-        return h, [h, c]
-
-    def get_config(self):
-        config = {
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "implementation": self.implementation,
-        }
-        return {**super().get_config(), **config}
+                 return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, reset_after=False, **kwargs):
+        cell_kwargs = dict(units=units, activation=activation,
+                           recurrent_activation=recurrent_activation, use_bias=use_bias,
+                           kernel_initializer=kernel_initializer,
+                           recurrent_initializer=recurrent_initializer,
+                           bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer,
+                           recurrent_regularizer=recurrent_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint,
+                           recurrent_constraint=recurrent_constraint,
+                           bias_constraint=bias_constraint, dropout=dropout,
+                           recurrent_dropout=recurrent_dropout,
+                           implementation=_implementation(implementation, "GRU"),
+                           reset_after=reset_after)
+        rnn_kwargs = dict(return_sequences=return_sequences, return_state=return_state,
+                          go_backwards=go_backwards, stateful=stateful, unroll=unroll)
+        super().__init__(cell_kwargs, activity_regularizer, rnn_kwargs, kwargs)
 
 
-def _as_array(value):
-    return K.eval(value) if K.is_tensor(value) else np.asarray(value)
-
-
-_LSTM_CELL_ARGS = ("units", "activation", "recurrent_activation", "use_bias",
-                   "kernel_initializer", "recurrent_initializer", "bias_initializer",
-                   "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
-                   "bias_regularizer", "kernel_constraint", "recurrent_constraint",
-                   "bias_constraint", "dropout", "recurrent_dropout", "implementation")
-
-
-class LSTM(RNN):
+class LSTM(_CellLayer):
     """Long Short-Term Memory layer: ``RNN(LSTMCell(units, ...))`` with the Keras 2 API.
 
     Args:
@@ -596,6 +769,11 @@ class LSTM(RNN):
         >>> model = Sequential([Embedding(1000, 32, mask_zero=True), LSTM(16), Dense(1)])
     """
 
+    cell_class = LSTMCell
+    cell_args = ("units", "activation", "recurrent_activation", "use_bias") + _WEIGHT_ARGS[:3] \
+        + ("unit_forget_bias",) + _WEIGHT_ARGS[3:] + ("dropout", "recurrent_dropout",
+                                                      "implementation")
+
     @legacy_arguments(RECURRENT_LEGACY_ARGS, where="LSTM")
     def __init__(self, units, activation="tanh", recurrent_activation="hard_sigmoid",
                  use_bias=True, kernel_initializer="glorot_uniform",
@@ -613,51 +791,19 @@ class LSTM(RNN):
                                                           else " (the value was ignored)."),
                           DeprecationWarning, stacklevel=3)
             unit_forget_bias = unit_forget_bias or value == "one"
-        if isinstance(implementation, str):
-            implementation = {"cpu": 0, "mem": 1, "gpu": 2}.get(implementation, implementation)
-        if implementation not in (0, 1, 2):
-            raise ValueError(f"LSTM expects `implementation` to be 1 or 2. Received: "
-                             f"implementation={implementation!r}")
-        if implementation == 0:
-            warnings.warn("LSTM: `implementation=0` is deprecated and now means "
-                          "`implementation=1`.", DeprecationWarning, stacklevel=3)
-            implementation = 1
-        cell = LSTMCell(units, activation=activation, recurrent_activation=recurrent_activation,
-                        use_bias=use_bias, kernel_initializer=kernel_initializer,
-                        recurrent_initializer=recurrent_initializer,
-                        bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-                        kernel_regularizer=kernel_regularizer,
-                        recurrent_regularizer=recurrent_regularizer,
-                        bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                        recurrent_constraint=recurrent_constraint,
-                        bias_constraint=bias_constraint, dropout=dropout,
-                        recurrent_dropout=recurrent_dropout, implementation=implementation,
-                        dtype=kwargs.get("dtype"))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-
-    def get_config(self):
-        cell_config = self.cell.get_config()
-        config = {key: cell_config[key] for key in _LSTM_CELL_ARGS}
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        base = super().get_config()
-        del base["cell"]
-        return {**base, **config}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        if config.get("implementation") == 0:
-            config["implementation"] = 1
-        return cls(**config)
-
-
-def _cell_attribute(name):
-    return property(lambda self: getattr(self.cell, name),
-                    doc=f"The cell's ``{name}`` (see :class:`LSTMCell`).")
-
-
-for _name in _LSTM_CELL_ARGS:
-    setattr(LSTM, _name, _cell_attribute(_name))
-del _name
+        cell_kwargs = dict(units=units, activation=activation,
+                           recurrent_activation=recurrent_activation, use_bias=use_bias,
+                           kernel_initializer=kernel_initializer,
+                           recurrent_initializer=recurrent_initializer,
+                           bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
+                           kernel_regularizer=kernel_regularizer,
+                           recurrent_regularizer=recurrent_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint,
+                           recurrent_constraint=recurrent_constraint,
+                           bias_constraint=bias_constraint, dropout=dropout,
+                           recurrent_dropout=recurrent_dropout,
+                           implementation=_implementation(implementation, "LSTM"))
+        rnn_kwargs = dict(return_sequences=return_sequences, return_state=return_state,
+                          go_backwards=go_backwards, stateful=stateful, unroll=unroll)
+        super().__init__(cell_kwargs, activity_regularizer, rnn_kwargs, kwargs)

@@ -56,9 +56,10 @@ class Tape:
             one array per entry of ``wrt``, of its shape and dtype; zeros
             where ``loss`` does not depend on it.
         """
-        grads = {id(loss): np.ones_like(loss)}
+        grads = _Gradients()
+        grads.dense[id(loss)] = np.ones_like(loss)
         for name, rule, args, kwargs, ans in reversed(self.entries):
-            g = grads.pop(id(ans), None)
+            g = grads.pop(id(ans))
             if g is None:
                 continue
             for arg, darg in zip(args, rule(g, ans, *args, **kwargs)):
@@ -66,9 +67,10 @@ class Tape:
                     continue
                 if isinstance(arg, (list, tuple)):
                     for item, ditem in zip(arg, darg):
-                        _accumulate(grads, item, ditem)
+                        grads.accumulate(item, ditem)
                 else:
-                    _accumulate(grads, arg, darg)
+                    grads.accumulate(arg, darg)
+        grads = grads.dense
         result = []
         for w in wrt:
             w = np.asarray(w)
@@ -78,11 +80,60 @@ class Tape:
         return result
 
 
-def _accumulate(grads, arg, darg):
-    if darg is None or not isinstance(arg, np.ndarray) or arg.dtype.kind != "f":
-        return
-    key = id(arg)
-    grads[key] = grads[key] + darg if key in grads else darg
+class IndexedGradient:
+    """A gradient that is zero except at ``[key]`` (what ``getitem`` sends back).
+
+    Summed into one buffer per array in place, so reading ``T`` slices of a
+    sequence (an RNN's time steps) costs one full-size array in the backward
+    pass rather than ``T``.
+    """
+    __slots__ = ("shape", "key", "values")
+
+    def __init__(self, shape, key, values):
+        self.shape, self.key, self.values = shape, key, values
+
+
+class _Gradients:
+    """The gradients summed so far, by ``id`` of the array they belong to.
+
+    ``owned`` holds the ids of gradient arrays created here and seen by no
+    rule yet: only those are updated in place.
+    """
+
+    def __init__(self):
+        self.dense = {}
+        self.owned = set()
+
+    def pop(self, key):
+        g = self.dense.pop(key, None)
+        if g is not None:
+            self.owned.discard(id(g))
+        return g
+
+    def accumulate(self, arg, darg):
+        if darg is None or not isinstance(arg, np.ndarray) or arg.dtype.kind != "f":
+            return
+        key = id(arg)
+        current = self.dense.get(key)
+        if isinstance(darg, IndexedGradient):
+            if current is None:
+                current = np.zeros(darg.shape, darg.values.dtype)
+            elif id(current) not in self.owned:
+                current = np.array(current, dtype=np.result_type(current, darg.values))
+            self._own(key, current)
+            current[darg.key] += darg.values
+        elif current is None:
+            self.dense[key] = darg
+        elif id(current) in self.owned and np.can_cast(np.asarray(darg).dtype, current.dtype) and \
+                np.shape(darg) == current.shape:
+            current += darg
+        else:
+            self.owned.discard(id(current))
+            self._own(key, current + darg)
+
+    def _own(self, key, array):
+        self.dense[key] = array
+        self.owned.add(id(array))
 
 
 def active_tape():

@@ -6,7 +6,8 @@ and two arrays combine to ``np.result_type`` of their dtypes, never by value.
 """
 import numpy as np
 
-from polykeras_numpy.autodiff import Tape, active_tape, grad_like, primitive
+from polykeras_numpy.autodiff import (IndexedGradient, Tape, active_tape, grad_like,
+                                      primitive)
 
 #: ops of this module through which no gradient flows (their results are constants).
 NON_DIFFERENTIABLE = ("shape", "zeros_like", "ones_like", "stop_gradient", "floordiv")
@@ -112,9 +113,7 @@ def _negative_vjp(g, ans, x):
 
 
 def _getitem_vjp(g, ans, x, key):
-    dx = np.zeros(np.shape(x), dtype=g.dtype)
-    dx[key] = g
-    return (dx,)
+    return (IndexedGradient(np.shape(x), key, g),)
 
 
 def _cast_vjp(g, ans, x, dtype):

@@ -212,7 +212,8 @@ class ConvOps:
             spatial, channels = output_shape[2:], output_shape[1]
         else:
             spatial, channels = output_shape[1:-1], output_shape[-1]
-        spatial = [int(s) for s in spatial]
+        # Sizes unknown until run time (inputs with ``None`` spatial axes) stay symbolic.
+        spatial = [int(s) if isinstance(s, (int, np.integer)) else s for s in spatial]
         both_int = lambda a, b: isinstance(a, int) and isinstance(b, int)  # noqa: E731
         maximum = lambda a, b: max(a, b) if both_int(a, b) else T.maximum(a, b)  # noqa: E731
         befores, buffer, in_lengths = [], [], []

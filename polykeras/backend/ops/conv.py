@@ -12,8 +12,9 @@ TensorFlow rules: ``'valid'`` gives ``ceil((n - (k - 1) * d) / s)``,
 ``separable_conv1d/2d``, ``local_conv1d/2d`` and ``conv1d``'s ``'causal'``
 padding are written here over the primitives.
 """
-import itertools
 import operator
+
+import numpy as np
 
 from polykeras.backend import graph
 from polykeras.backend.ops import is_symbolic, register_op, static_dtype, static_shape
@@ -270,6 +271,15 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
                   data_format=data_format)
 
 
+def _with_unit_axis(kernel):
+    """``kernel`` with a leading axis of size 1, as a reshape to its full static shape
+    when known, so that backends needing static kernel sizes (PyTensor) see them."""
+    shape = static_shape(kernel)
+    if shape is not None and all(d is not None for d in shape):
+        return kmanip.reshape(kernel, [1] + list(shape))
+    return kmanip.expand_dims(kernel, 0)
+
+
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                      data_format=None, dilation_rate=1):
     """1D separable convolution (computed as a 2D one over a unit axis).
@@ -295,8 +305,8 @@ def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="
     _check_rank(pointwise_kernel, 3, "separable_conv1d", "pointwise_kernel")
     unit_axis = 2 if data_format == "channels_first" else 1
     y = separable_conv2d(kmanip.expand_dims(x, unit_axis),
-                         kmanip.expand_dims(depthwise_kernel, 0),
-                         kmanip.expand_dims(pointwise_kernel, 0),
+                         _with_unit_axis(depthwise_kernel),
+                         _with_unit_axis(pointwise_kernel),
                          strides=(1, stride), padding=padding, data_format=data_format,
                          dilation_rate=(1, dilation))
     return kmanip.squeeze(y, unit_axis)
@@ -481,6 +491,42 @@ def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
 
 # --- locally connected (unshared weights) ------------------------------------------------------
 
+def _window_patches(fn, inputs, x_shape, spatial_axes, kernel_size, strides, output_shape,
+                    feature_dim, data_format):
+    """Every window of ``inputs`` as ``(positions, batch, feature_dim)``, in one gather.
+
+    A static table holds, for each output position, the flat spatial index of
+    each of its window's cells; the spatial axes are flattened to one axis
+    put first, gathered by that table, then each window is flattened in the
+    input's layout (window cells then channels for channels_last, channels
+    then window cells for channels_first), as Keras 2 lays out the kernel.
+    """
+    spatial = [x_shape[axis] for axis in spatial_axes]
+    if any(n is None for n in spatial):
+        raise ValueError(f"{fn} needs inputs with known spatial sizes. "
+                         f"Received: inputs shape={x_shape}")
+    rank = len(spatial)
+    starts = np.stack(np.meshgrid(*(np.arange(n) * s for n, s in zip(output_shape, strides)),
+                                  indexing="ij"), axis=-1).reshape(-1, 1, rank)
+    offsets = np.stack(np.meshgrid(*(np.arange(k) for k in kernel_size), indexing="ij"),
+                       axis=-1).reshape(1, -1, rank)
+    cells = starts + offsets
+    table = np.ravel_multi_index(tuple(cells[..., i] for i in range(rank)), spatial)
+    size = int(np.prod(spatial))
+    positions, window = table.shape
+    channels = feature_dim // window
+    if data_format == "channels_first":
+        flat = kmanip.permute_dimensions(kmanip.reshape(inputs, [-1, channels, size]), (2, 0, 1))
+        pattern = (0, 2, 3, 1)
+    else:
+        flat = kmanip.permute_dimensions(kmanip.reshape(inputs, [-1, size, channels]), (1, 0, 2))
+        pattern = (0, 2, 1, 3)
+    gathered = kmath.gather(flat, table.reshape(-1).astype("int32"))
+    gathered = kmanip.reshape(gathered, [positions, window, -1, channels])
+    return kmanip.reshape(kmanip.permute_dimensions(gathered, pattern),
+                          [positions, -1, feature_dim])
+
+
 def _local_conv(fn, inputs, kernel, kernel_size, strides, output_shape, data_format):
     rank = len(output_shape)
     x_shape = _check_rank(inputs, rank + 2, fn, "inputs", f" ({data_format})")
@@ -514,14 +560,10 @@ def _local_conv(fn, inputs, kernel, kernel_size, strides, output_shape, data_for
             raise ValueError(f"{fn}: output_shape {tuple(output_shape)} does not match inputs "
                              f"of shape {x_shape} with kernel_size={tuple(kernel_size)} and "
                              f"strides={tuple(strides)} ('valid' windows).")
-    patches = []
-    for position in itertools.product(*(range(n) for n in output_shape)):
-        key = [slice(None)] * (rank + 2)
-        for axis, p, k, s in zip(spatial_axes, position, kernel_size, strides):
-            key[axis] = slice(p * s, p * s + k)
-        patches.append(kmanip.reshape(inputs[tuple(key)], [-1, feature_dim]))
+    patches = _window_patches(fn, inputs, x_shape, spatial_axes, kernel_size, strides,
+                              output_shape, feature_dim, data_format)
     # (positions, batch, features) x (positions, features, filters) -> (positions, batch, filters)
-    output = kmath.batch_dot(kmanip.stack(patches, axis=0), kernel)
+    output = kmath.batch_dot(patches, kernel)
     output = kmanip.reshape(output, list(output_shape) + [-1, k_shape[2]])
     if data_format == "channels_first":
         pattern = (rank, rank + 1) + tuple(range(rank))
