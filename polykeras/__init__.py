@@ -11,9 +11,9 @@ from polykeras import (activations, callbacks, constraints, initializers, losses
                        optimizers, regularizers, utils)
 from polykeras import engine, layers, models
 from polykeras.engine import Input, Model, Sequential
-from polykeras import datasets, preprocessing
+from polykeras import applications, datasets, preprocessing
 
 __version__ = "0.1.0"
-__all__ = ["activations", "backend", "callbacks", "constraints", "datasets", "engine",
+__all__ = ["activations", "applications", "backend", "callbacks", "constraints", "datasets", "engine",
            "hookimpl", "initializers", "layers", "losses", "metrics", "models", "optimizers",
            "preprocessing", "regularizers", "utils", "Input", "Model", "Sequential", "__version__"]
