@@ -15,5 +15,6 @@ from polykeras import applications, datasets, preprocessing
 
 __version__ = "0.1.0"
 __all__ = ["activations", "applications", "backend", "callbacks", "constraints", "datasets",
-           "engine", "hookimpl", "initializers", "layers", "losses", "metrics", "models", "optimizers",
-           "preprocessing", "regularizers", "utils", "Input", "Model", "Sequential", "__version__"]
+           "engine", "hookimpl", "initializers", "layers", "losses", "metrics", "models",
+           "optimizers", "preprocessing", "regularizers", "utils", "Input", "Model", "Sequential",
+           "__version__"]
