@@ -24,7 +24,10 @@ MODELS = ("mlp", "convnet")
 
 
 def _load_mnist(keras, samples):
-    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    # polykeras's loader for every framework: the same arrays, and it honours
+    # POLYKERAS_DATASETS_DIR (tf_keras's loader always wants the network).
+    from polykeras.datasets import mnist
+    (x_train, y_train), _ = mnist.load_data()
     x = x_train[:samples].astype("float32") / 255
     y = keras.utils.to_categorical(y_train[:samples], 10)
     return x, y

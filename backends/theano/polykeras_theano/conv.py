@@ -95,12 +95,16 @@ class ConvOps:
                              strides + (1,), padding, "channels_last", dilation + (1,))
             return self._from_last(out[:, :, 0, :], data_format)
         ksize = self._static_kernel_size(kernel, nd, required=not native)
+        border = "valid"
         if padding == "same":
-            x = self._pad_with(x, self._spatial_pads(x, ksize, strides, dilation), 0)
+            border = self._symmetric_same_border(ksize, strides, dilation) if native else None
+            if border is None:
+                border = "valid"
+                x = self._pad_with(x, self._spatial_pads(x, ksize, strides, dilation), 0)
         elif padding != "valid":
             raise ValueError(f"Expected padding 'valid' or 'same'. Received: padding={padding!r}")
         if native:
-            out = self._native_conv(x, kernel, ksize, strides, dilation)
+            out = self._native_conv(x, kernel, ksize, strides, dilation, border)
         else:
             out = None
             for tap, window in self._taps(x, ksize, strides, dilation):
@@ -108,13 +112,33 @@ class ConvOps:
                 out = term if out is None else out + term
         return self._from_last(out, data_format)
 
-    def _native_conv(self, x, kernel, ksize, strides, dilation):
-        """Theano's abstract conv on channels-last ``x`` (valid, no flip)."""
+    @staticmethod
+    def _symmetric_same_border(ksize, strides, dilation):
+        """``'same'`` padding as the native conv's integer border, when it is one.
+
+        With stride 1 the padding is the kernel's extent ``(k - 1) * d``
+        whatever the input length; when that is even on every axis it splits
+        evenly, and the native conv pads by itself. Padding the input instead
+        puts shape arithmetic into the graph, which made Theano's optimizer
+        time grow exponentially with the number of chained 'same' convs.
+        Returns ``None`` when the padding is asymmetric or depends on the
+        input length (strides > 1).
+        """
+        if any(s != 1 for s in strides) or not all(isinstance(k, int) for k in ksize):
+            return None
+        totals = [(k - 1) * d for k, d in zip(ksize, dilation)]
+        if any(total % 2 for total in totals):
+            return None
+        return tuple(total // 2 for total in totals)
+
+    def _native_conv(self, x, kernel, ksize, strides, dilation, border="valid"):
+        """Theano's abstract conv on channels-last ``x`` (no flip; ``border`` is
+        ``'valid'`` or symmetric integer padding per spatial axis)."""
         nd = len(ksize)
         xf = x.dimshuffle([0, nd + 1] + list(range(1, nd + 1)))
         kf = kernel.dimshuffle([nd + 1, nd] + list(range(nd)))
         conv = self.lib.abstract_conv.conv2d if nd == 2 else self.lib.abstract_conv.conv3d
-        out = conv(xf, kf, border_mode="valid", subsample=strides, filter_flip=False,
+        out = conv(xf, kf, border_mode=border, subsample=strides, filter_flip=False,
                    filter_dilation=dilation)
         return out.dimshuffle([0] + list(range(2, nd + 2)) + [1])
 
