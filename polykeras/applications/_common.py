@@ -70,6 +70,28 @@ def shape_of_input_tensor(model_name, input_tensor, input_shape):
     return tuple(input_shape)
 
 
+def checked_image_input(model_name, weights, include_top, classes, pooling, input_tensor,
+                        input_shape, default_size, min_size, require_flatten):
+    """Validate a builder's arguments and return the Keras tensor it starts from.
+
+    The common prologue of the builders: :func:`check_arguments`, the input
+    shape (from ``input_tensor`` when not given, then checked as Keras 2's
+    ``_obtain_input_shape`` does), and :func:`image_input`.
+
+    Raises:
+        ValueError: as :func:`check_arguments`, :func:`shape_of_input_tensor`
+            and ``imagenet_utils.obtain_input_shape`` do.
+    """
+    # imagenet_utils imports this module (for fetch), so import it here.
+    from polykeras.applications.imagenet_utils import obtain_input_shape
+    check_arguments(model_name, weights, include_top, classes, pooling)
+    input_shape = shape_of_input_tensor(model_name, input_tensor, input_shape)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
+                                     data_format=K.image_data_format(),
+                                     require_flatten=require_flatten, weights=weights)
+    return image_input(input_tensor, input_shape)
+
+
 def image_input(input_tensor, input_shape):
     """The Keras tensor the model starts from: a new ``Input``, or ``input_tensor``."""
     if input_tensor is None:

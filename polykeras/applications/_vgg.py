@@ -7,10 +7,8 @@ how many convolutions each block holds. Layer names follow Keras 2
 (``block{b}_conv{i}``, ``block{b}_pool``, ``flatten``, ``fc1``, ``fc2``,
 ``predictions``), which is what the published weight files expect.
 """
-from polykeras import backend as K
 from polykeras import layers
 from polykeras.applications import _common
-from polykeras.applications.imagenet_utils import obtain_input_shape
 from polykeras.engine.training import Model
 
 _FILTERS = (64, 128, 256, 512, 512)
@@ -27,12 +25,10 @@ def build_vgg(model_name, convs_per_block, include_top, weights, input_tensor, i
     The arguments after ``convs_per_block`` are those of :func:`VGG16`.
     """
     display = model_name.upper()
-    _common.check_arguments(display, weights, include_top, classes, pooling)
-    input_shape = _common.shape_of_input_tensor(display, input_tensor, input_shape)
-    input_shape = obtain_input_shape(input_shape, default_size=224, min_size=32,
-                                     data_format=K.image_data_format(),
-                                     require_flatten=include_top, weights=weights)
-    img_input = _common.image_input(input_tensor, input_shape)
+    img_input = _common.checked_image_input(display, weights, include_top, classes,
+                                            pooling, input_tensor, input_shape,
+                                            default_size=224, min_size=32,
+                                            require_flatten=include_top)
     x = img_input
     for block, (filters, convs) in enumerate(zip(_FILTERS, convs_per_block), start=1):
         for i in range(1, convs + 1):

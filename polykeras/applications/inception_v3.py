@@ -10,10 +10,9 @@ bias-free and followed by a batch normalization without scale and a ReLU.
 Inputs are ``'tf'``-preprocessed, by default 299x299 (at least 75x75);
 23,851,784 parameters with the classifier.
 """
-from polykeras import backend as K
 from polykeras import layers
 from polykeras.applications import _common, imagenet_utils
-from polykeras.applications.imagenet_utils import decode_predictions, obtain_input_shape
+from polykeras.applications.imagenet_utils import decode_predictions
 from polykeras.engine.training import Model
 
 __all__ = ["InceptionV3", "preprocess_input", "decode_predictions"]
@@ -135,12 +134,10 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None,  # noqa
         >>> model.output_shape
         (None, 1, 1, 2048)
     """
-    _common.check_arguments("InceptionV3", weights, include_top, classes, pooling)
-    input_shape = _common.shape_of_input_tensor("InceptionV3", input_tensor, input_shape)
-    input_shape = obtain_input_shape(input_shape, default_size=299, min_size=75,
-                                     data_format=K.image_data_format(),
-                                     require_flatten=False, weights=weights)
-    img_input = _common.image_input(input_tensor, input_shape)
+    img_input = _common.checked_image_input("InceptionV3", weights, include_top, classes,
+                                            pooling, input_tensor, input_shape,
+                                            default_size=299, min_size=75,
+                                            require_flatten=False)
 
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
     x = conv2d_bn(x, 32, 3, 3, padding="valid")

@@ -11,10 +11,9 @@ Inputs are ``'caffe'``-preprocessed, by default 224x224 (at least 32x32);
 Layer names follow Keras 2: ``res{stage}{block}_branch{2a,2b,2c,1}`` for the
 convolutions and ``bn{stage}{block}_branch...`` for their normalizations.
 """
-from polykeras import backend as K
 from polykeras import layers
 from polykeras.applications import _common, imagenet_utils
-from polykeras.applications.imagenet_utils import decode_predictions, obtain_input_shape
+from polykeras.applications.imagenet_utils import decode_predictions
 from polykeras.engine.training import Model
 
 __all__ = ["ResNet50", "preprocess_input", "decode_predictions"]
@@ -80,12 +79,10 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
         >>> model.output_shape
         (None, 2048)
     """
-    _common.check_arguments("ResNet50", weights, include_top, classes, pooling)
-    input_shape = _common.shape_of_input_tensor("ResNet50", input_tensor, input_shape)
-    input_shape = obtain_input_shape(input_shape, default_size=224, min_size=32,
-                                     data_format=K.image_data_format(),
-                                     require_flatten=include_top, weights=weights)
-    img_input = _common.image_input(input_tensor, input_shape)
+    img_input = _common.checked_image_input("ResNet50", weights, include_top, classes,
+                                            pooling, input_tensor, input_shape,
+                                            default_size=224, min_size=32,
+                                            require_flatten=include_top)
 
     x = layers.ZeroPadding2D(padding=(3, 3), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, (7, 7), strides=(2, 2), padding="valid",

@@ -13,10 +13,9 @@ parameters with the classifier.
 Layer names follow Keras 2 (``block{n}_sepconv{i}`` with ``_bn`` and ``_act``
 companions, ``block{n}_pool``); the shortcut convolutions are unnamed, as there.
 """
-from polykeras import backend as K
 from polykeras import layers
 from polykeras.applications import _common, imagenet_utils
-from polykeras.applications.imagenet_utils import decode_predictions, obtain_input_shape
+from polykeras.applications.imagenet_utils import decode_predictions
 from polykeras.engine.training import Model
 
 __all__ = ["Xception", "preprocess_input", "decode_predictions"]
@@ -90,12 +89,10 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
         >>> model.output_shape
         (None, 3, 3, 2048)
     """
-    _common.check_arguments("Xception", weights, include_top, classes, pooling)
-    input_shape = _common.shape_of_input_tensor("Xception", input_tensor, input_shape)
-    input_shape = obtain_input_shape(input_shape, default_size=299, min_size=71,
-                                     data_format=K.image_data_format(),
-                                     require_flatten=False, weights=weights)
-    img_input = _common.image_input(input_tensor, input_shape)
+    img_input = _common.checked_image_input("Xception", weights, include_top, classes,
+                                            pooling, input_tensor, input_shape,
+                                            default_size=299, min_size=71,
+                                            require_flatten=False)
     axis = _common.channel_axis()
 
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
