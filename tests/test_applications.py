@@ -87,12 +87,22 @@ def cheap_initializers(monkeypatch):
                         lambda self, shape, dtype=None: np.zeros(shape, dtype or K.floatx()))
 
 
-@pytest.fixture
-def channels_first():
+def _image_data_format(value):
     previous = K.image_data_format()
-    K.set_image_data_format("channels_first")
+    K.set_image_data_format(value)
     yield
     K.set_image_data_format(previous)
+
+
+@pytest.fixture
+def channels_first():
+    yield from _image_data_format("channels_first")
+
+
+@pytest.fixture
+def channels_last():
+    """tf_keras's applications are compared in channels_last, whatever the user's config."""
+    yield from _image_data_format("channels_last")
 
 
 @pytest.fixture
@@ -361,10 +371,8 @@ def _randomize_normalization(reference, seed=1):
     ("MobileNet", dict(input_shape=(32, 32, 3), alpha=0.5)),
     ("Xception", dict(include_top=False, input_shape=(71, 71, 3))),
 ])
-def test_matches_tf_keras_through_a_keras2_weights_file(name, kwargs, tmp_path):
+def test_matches_tf_keras_through_a_keras2_weights_file(name, kwargs, tmp_path, channels_last):
     tf_keras = pytest.importorskip("tf_keras")
-    if K.image_data_format() != "channels_last":
-        pytest.skip("tf_keras's applications are compared in channels_last")
     reference = getattr(tf_keras.applications, name)(weights=None, **kwargs)
     _randomize_normalization(reference)
     path = str(tmp_path / f"{name}.h5")
@@ -388,10 +396,8 @@ def _tf_keras_resnet_name(name):
     return f"conv{stage}_block{block}_{roles[role]}_{kind}"
 
 
-def test_resnet50_matches_tf_keras_with_mapped_weights():
+def test_resnet50_matches_tf_keras_with_mapped_weights(channels_last):
     tf_keras = pytest.importorskip("tf_keras")
-    if K.image_data_format() != "channels_last":
-        pytest.skip("tf_keras's applications are compared in channels_last")
     reference = tf_keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3))
     _randomize_normalization(reference)
     for layer in reference.layers:
