@@ -8,7 +8,7 @@ import pytest
 
 import polykeras.backend as K
 from polykeras_numpy import core, manipulation, math as npmath, random as nprandom
-from polykeras_numpy.autodiff import unbroadcast
+from polykeras_numpy.autodiff import Tape, primitive, unbroadcast, wants_grad
 from polykeras_numpy.backend import NumpyBackend
 
 RNG = np.random.RandomState(1234)
@@ -203,6 +203,39 @@ def test_gradient_wrt_a_variable_and_an_unconnected_one():
     dw, du = [K.eval(g) for g in K.gradients(K.sum(K.exp(w)), [w, unused])]
     np.testing.assert_allclose(dw, np.exp([1.0, 2.0]), rtol=1e-6)
     np.testing.assert_array_equal(du, [[0.0]])
+
+
+def test_rules_are_told_which_arguments_lead_to_a_requested_gradient():
+    seen = []
+
+    def rule(g, ans, x, y):
+        seen.append((wants_grad(x), wants_grad(y)))
+        return g * y, g * x
+
+    class Ops:
+        @primitive(rule)
+        def mul(self, x, y):
+            return x * y
+
+    ops = Ops()
+    data, weight, mask = U(3), U(3), U(3)
+    with Tape() as tape:
+        hidden = ops.mul(data, weight)  # the data needs no gradient
+        out = ops.mul(hidden, mask)  # nor does the mask
+        (dw,) = tape.gradients(out, [weight])
+    assert seen == [(True, False), (False, True)]  # walked backwards
+    np.testing.assert_allclose(dw, data * mask)
+    assert wants_grad(data)  # outside a backward walk, any float array may
+
+
+def test_gradient_flows_through_a_list_argument_to_a_requested_input():
+    backend = NumpyBackend()
+    a, b, w = U(2, 3), U(2, 3), U(4, 3)
+    with Tape() as tape:
+        joined = backend.concatenate([backend.multiply(a, 2.0), b], axis=0)
+        (da, dw) = tape.gradients(backend.multiply(joined, w), [a, w])
+    np.testing.assert_allclose(da, 2.0 * w[:2])
+    np.testing.assert_allclose(dw, np.concatenate([2.0 * a, b]))
 
 
 def test_max_splits_the_gradient_among_ties():

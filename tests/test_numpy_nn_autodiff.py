@@ -311,6 +311,32 @@ def test_conv_matches_direct_loops(spatial, ksize, strides, padding, dilation, d
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("spatial, ksize, strides, padding, dilation", CONV_GRID)
+def test_conv_gathered_in_small_blocks_gives_the_same_values_and_gradients(
+        monkeypatch, spatial, ksize, strides, padding, dilation):
+    # Blocks of a few output rows of one sample (the path a large image takes)
+    # against whole-batch blocks and the direct loops.
+    x = U(3, *spatial, 3).astype(np.float32)
+    w = U(*ksize, 3, 4).astype(np.float32)
+    op = getattr(B, f"conv{len(spatial)}d")
+    kwargs = {"strides": strides, "padding": padding, "dilation_rate": dilation}
+
+    def run():
+        with Tape() as tape:
+            out = op(x, w, **kwargs)
+            return out, tape.gradients(B.square(out), [x, w])
+
+    out, (dx, dw) = run()
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 64)
+    assert len(conv._blocks((3,) + out.shape[1:-1] + (w[..., 0].size,), 4)) > 3
+    small_out, (small_dx, small_dw) = run()
+    expected = ref_conv(x.astype(np.float64), w.astype(np.float64), strides, padding, dilation)
+    np.testing.assert_allclose(small_out, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(small_out, out, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(small_dx, dx, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(small_dw, dw, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("spatial, ksize, strides, padding, dilation",
                          [c for c in CONV_GRID if len(c[0]) == 2])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
@@ -390,6 +416,26 @@ def test_max_pool_gradient_goes_to_one_winner_per_window():
         out = B.pool2d(x, pool_size=(2, 2), strides=(1, 1), pool_mode="max")
         (dx,) = tape.gradients(out, [x])
     assert dx.sum() == 1.0 and np.count_nonzero(dx) == 1
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_tiling_max_pool_gradient_goes_to_the_first_maximum_of_each_window(padding):
+    # strides equal to the pool size: the windows tile the input (the fast path)
+    x = np.zeros((1, 5, 4, 2))
+    x[0, 1, 1, 1] = x[0, 0, 3, 1] = x[0, 1, 2, 1] = 1.0  # a tie at (0, 3) and (1, 2)
+    with Tape() as tape:
+        out = B.pool2d(x, pool_size=(2, 2), strides=(2, 2), padding=padding, pool_mode="max")
+        (dx,) = tape.gradients(out, [x])
+    expected = np.zeros_like(x)
+    rows = 3 if padding == "same" else 2  # 'same' adds a window over the fifth row
+    for r in range(rows):
+        for c in range(2):
+            expected[0, 2 * r, 2 * c, 0] = 1.0  # all-zero window: its first cell
+    expected[0, 2, 0, 1] = expected[0, 2, 2, 1] = 1.0
+    expected[0, 1, 1, 1] = expected[0, 0, 3, 1] = 1.0  # (0, 3) comes first in window order
+    if padding == "same":
+        expected[0, 4, 0, 1] = expected[0, 4, 2, 1] = 1.0
+    np.testing.assert_array_equal(dx, expected)
 
 
 def test_conv_through_k_function_with_a_symbolic_batch_size():

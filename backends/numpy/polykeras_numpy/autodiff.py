@@ -17,6 +17,10 @@ gradient, so every primitive returns a new array object (the wrapper turns a
 returned argument into a view and NumPy scalars into 0-d arrays) and the
 arrays a program holds (inputs, variable values) stay alive while it runs.
 
+While ``Tape.gradients`` walks back, :func:`wants_grad` tells a rule which
+of its arguments lead to a requested gradient, so it can skip the others
+(the data fed to a first layer, dropout masks, constants).
+
 Non-differentiable primitives (``primitive(None)``) are not taped at all:
 their results are constants for differentiation, so no gradient flows back
 through them (comparisons, ``argmax``, ``stop_gradient``, random draws...).
@@ -29,6 +33,7 @@ import numpy as np
 
 _tapes = []
 _nesting = [0]  # depth of primitive calls under way: only outermost calls are taped
+_wanted = [None]  # ids of the arrays the running ``Tape.gradients`` needs gradients of
 
 
 class Tape:
@@ -58,18 +63,22 @@ class Tape:
         """
         grads = _Gradients()
         grads.dense[id(loss)] = np.ones_like(loss)
-        for name, rule, args, kwargs, ans in reversed(self.entries):
-            g = grads.pop(id(ans))
-            if g is None:
-                continue
-            for arg, darg in zip(args, rule(g, ans, *args, **kwargs)):
-                if darg is None:
+        outer, _wanted[0] = _wanted[0], self._depending_on(wrt)
+        try:
+            for name, rule, args, kwargs, ans in reversed(self.entries):
+                g = grads.pop(id(ans))
+                if g is None:
                     continue
-                if isinstance(arg, (list, tuple)):
-                    for item, ditem in zip(arg, darg):
-                        grads.accumulate(item, ditem)
-                else:
-                    grads.accumulate(arg, darg)
+                for arg, darg in zip(args, rule(g, ans, *args, **kwargs)):
+                    if darg is None:
+                        continue
+                    if isinstance(arg, (list, tuple)):
+                        for item, ditem in zip(arg, darg):
+                            grads.accumulate(item, ditem)
+                    else:
+                        grads.accumulate(arg, darg)
+        finally:
+            _wanted[0] = outer
         grads = grads.dense
         result = []
         for w in wrt:
@@ -78,6 +87,31 @@ class Tape:
             result.append(np.zeros_like(w) if g is None else
                           np.asarray(g, dtype=w.dtype).reshape(w.shape))
         return result
+
+
+    def _depending_on(self, wrt):
+        """Ids of ``wrt`` and of every recorded result computed from one of them."""
+        ids = {id(np.asarray(w)) for w in wrt}
+        for _, _, args, _, ans in self.entries:
+            if any(id(item) in ids for arg in args
+                   for item in (arg if isinstance(arg, (list, tuple)) else (arg,))):
+                ids.add(id(ans))
+        return ids
+
+
+def wants_grad(x):
+    """Whether a rule should compute the gradient of argument ``x``: a
+    floating-point array that, in the running ``Tape.gradients``, leads to an
+    array whose gradient was asked for.
+
+    Example:
+        >>> def rule(g, ans, x, y):
+        ...     return (g * y if wants_grad(x) else None,
+        ...             g * x if wants_grad(y) else None)
+    """
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        return False
+    return _wanted[0] is None or id(x) in _wanted[0]
 
 
 class IndexedGradient:
@@ -199,8 +233,9 @@ def unbroadcast(g, shape):
 
 
 def grad_like(g, x):
-    """``g`` reduced to the shape and dtype of ``x`` (``None`` unless ``x`` is
-    a floating-point array: Python scalars and integer tensors get none)."""
-    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+    """``g`` reduced to the shape and dtype of ``x`` (``None`` unless
+    :func:`wants_grad` of ``x``: Python scalars, integer tensors and arrays no
+    requested gradient depends on get none)."""
+    if not wants_grad(x):
         return None
     return unbroadcast(g, x.shape).astype(x.dtype, copy=False)

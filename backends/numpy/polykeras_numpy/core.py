@@ -7,7 +7,7 @@ and two arrays combine to ``np.result_type`` of their dtypes, never by value.
 import numpy as np
 
 from polykeras_numpy.autodiff import (IndexedGradient, Tape, active_tape, grad_like,
-                                      primitive)
+                                      primitive, wants_grad)
 
 #: ops of this module through which no gradient flows (their results are constants).
 NON_DIFFERENTIABLE = ("shape", "zeros_like", "ones_like", "stop_gradient", "floordiv")
@@ -92,20 +92,22 @@ def _add_vjp(g, ans, x, y):
 
 
 def _subtract_vjp(g, ans, x, y):
-    return grad_like(g, x), grad_like(-g, y)
+    return grad_like(g, x), grad_like(-g, y) if wants_grad(y) else None
 
 
 def _multiply_vjp(g, ans, x, y):
-    return grad_like(g * y, x), grad_like(g * x, y)
+    return (grad_like(g * y, x) if wants_grad(x) else None,
+            grad_like(g * x, y) if wants_grad(y) else None)
 
 
 def _divide_vjp(g, ans, x, y):
-    return grad_like(g / y, x), grad_like(-g * ans / y, y)
+    return (grad_like(g / y, x) if wants_grad(x) else None,
+            grad_like(-g * ans / y, y) if wants_grad(y) else None)
 
 
 def _mod_vjp(g, ans, x, y):
     # x mod y = x - floor(x / y) * y, with floor piecewise constant.
-    return grad_like(g, x), grad_like(-g * np.floor_divide(x, y), y)
+    return grad_like(g, x), grad_like(-g * np.floor_divide(x, y), y) if wants_grad(y) else None
 
 
 def _negative_vjp(g, ans, x):

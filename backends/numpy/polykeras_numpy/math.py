@@ -9,7 +9,7 @@ have zero gradients; ``sqrt`` clips negative inputs to 0 like Keras 2.
 """
 import numpy as np
 
-from polykeras_numpy.autodiff import grad_like, primitive
+from polykeras_numpy.autodiff import grad_like, primitive, wants_grad
 from polykeras_numpy.core import axis_tuple, default_float, operands
 
 #: ops of this module through which no gradient flows (their results are constants).
@@ -53,17 +53,23 @@ def _reverse_cumsum(g, axis):
 # --- products --------------------------------------------------------------------------
 
 def _dot_vjp(g, ans, x, y):
+    want_x, want_y = wants_grad(x), wants_grad(y)
     x, y = np.asarray(x), np.asarray(y)
     free = list(range(x.ndim - 1))
+    dx = dy = None
     if y.ndim == 1:
-        dx = np.asarray(g)[..., None] * y
-        dy = np.tensordot(x, g, axes=(free, free))
+        if want_x:
+            dx = np.asarray(g)[..., None] * y
+        if want_y:
+            dy = np.tensordot(x, g, axes=(free, free))
     else:
         batch = y.ndim - 2
-        dx = np.tensordot(g, y, axes=(list(range(x.ndim - 1, np.ndim(g))),
-                                      list(range(batch)) + [y.ndim - 1]))
-        dy = np.moveaxis(np.tensordot(x, g, axes=(free, free)), 0, batch)
-    return grad_like(dx, x), grad_like(dy, y)
+        if want_x:
+            dx = np.tensordot(g, y, axes=(list(range(x.ndim - 1, np.ndim(g))),
+                                          list(range(batch)) + [y.ndim - 1]))
+        if want_y:
+            dy = np.moveaxis(np.tensordot(x, g, axes=(free, free)), 0, batch)
+    return grad_like(dx, x) if want_x else None, grad_like(dy, y) if want_y else None
 
 
 def _batch_dot_layout(x, y, axes):
@@ -217,7 +223,8 @@ def _extremum2_vjp(pick_x):
     def rule(g, ans, x, y):
         xv, yv = operands(x, y)
         mask = pick_x(xv, yv)
-        return grad_like(g * mask, x), grad_like(g * ~mask, y)
+        return (grad_like(g * mask, x) if wants_grad(x) else None,
+                grad_like(g * ~mask, y) if wants_grad(y) else None)
     return rule
 
 
