@@ -238,6 +238,17 @@ def test_gradient_flows_through_a_list_argument_to_a_requested_input():
     np.testing.assert_allclose(dw, np.concatenate([2.0 * a, b]))
 
 
+def test_a_variable_updated_to_a_fed_array_keeps_its_own_copy():
+    v = K.variable(np.zeros(3))
+    x = K.placeholder(shape=(3,))
+    fed = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    K.function([x], [], updates=[(v, x)])([fed])
+    fed[:] = -1.0
+    np.testing.assert_array_equal(K.get_value(v), [1.0, 2.0, 3.0])
+    K.function([x], [], updates=[(v, x * 2.0)])([fed])  # an op's fresh result
+    np.testing.assert_array_equal(K.get_value(v), [-2.0, -2.0, -2.0])
+
+
 def test_max_splits_the_gradient_among_ties():
     x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
     (dx,) = gradient_of(lambda p: K.max(p, axis=1), x)

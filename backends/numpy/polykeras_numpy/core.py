@@ -126,6 +126,18 @@ def _pass_vjp(g, ans, x, *rest, **kwargs):
     return (g,)
 
 
+def _new_value(value, dtype, fed):
+    """What a variable updated to ``value`` holds: ``value`` itself when it is
+    an array of ``dtype`` owning its memory and not one of the ``fed`` arrays
+    (an op's fresh result, not worth copying after every training step), else
+    a copy, so that a variable never shares memory with the caller's arrays.
+    Nothing modifies a value in place."""
+    if (isinstance(value, np.ndarray) and value.dtype == dtype and value.flags.owndata
+            and not any(value is a for a in fed)):
+        return value
+    return np.array(value, dtype=dtype)
+
+
 class NumpyVariable:
     """A variable: a NumPy array replaced (never mutated) on assignment."""
     __slots__ = ("value", "name")
@@ -160,7 +172,7 @@ class CoreOps:
             finally:
                 self._program_streams = previous
             for (var, _), value in zip(program.updates, new_values):
-                var.native.value = np.array(value, dtype=var.dtype)
+                var.native.value = _new_value(value, var.dtype, arrays)
             return [np.array(o) for o in outputs]
         return run
 
