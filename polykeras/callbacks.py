@@ -260,9 +260,9 @@ class BaseLogger(Callback):
             if name not in self.totals:
                 continue
             if name in self.stateful_metrics:
-                logs[name] = self.totals[name]
+                logs[name] = float(self.totals[name])
             elif self.seen:
-                logs[name] = self.totals[name] / self.seen
+                logs[name] = float(self.totals[name] / self.seen)
 
 
 class TerminateOnNaN(Callback):

@@ -441,6 +441,25 @@ def test_initial_epoch_and_history():
     assert len(record.batches) == 3 * 2
 
 
+def test_history_holds_python_floats_and_batch_methods_give_numpy_scalars():
+    model = linear_model(units=3, activation="softmax", loss="categorical_crossentropy",
+                         metrics=["acc"])
+    x, y = rand(8, 4), one_hot(np.arange(8) % 3, 3)
+
+    def batches():
+        while True:
+            yield x[:4], y[:4]
+
+    fitted = model.fit(x, y, batch_size=4, epochs=1, validation_data=(x, y), verbose=0)
+    generated = model.fit_generator(batches(), steps_per_epoch=2, epochs=1, verbose=0,
+                                    validation_data=batches(), validation_steps=1)
+    for history in (fitted, generated):
+        assert sorted(history.history) == ["acc", "loss", "val_acc", "val_loss"]
+        assert all(type(v) is float for values in history.history.values() for v in values)
+    for result in (model.train_on_batch(x, y), model.test_on_batch(x, y)):
+        assert [type(v) for v in result] == [np.float32, np.float32]
+
+
 def test_epoch_logs_are_sample_weighted_batch_averages():
     model = linear_model(optimizer=optimizers.SGD(lr=0.))
     x, y = rand(10, 4), rand(10, 2, seed=1)

@@ -23,6 +23,13 @@ from polykeras.utils.legacy import (EVALUATE_GENERATOR_ARGS, FIT_ARGS, FIT_GENER
                                     rename_arguments)
 
 
+
+def _scalars(outs):
+    """Loss and metric values as NumPy scalars (``np.float32``), as Keras 2
+    returns them, whatever array type the backend's function gives back."""
+    return [np.asarray(o)[()] for o in outs]
+
+
 class Model(Network):
     """The Functional API model: ``Model(inputs, outputs)``, trainable with :meth:`fit`.
 
@@ -349,13 +356,13 @@ class Model(Network):
         """One gradient step on one batch; returns the loss (and metrics)."""
         x, y, weights = self._standardize_user_data(x, y, sample_weight, class_weight)
         self._make_train_function()
-        return unpack_singleton(self.train_function(x + y + weights + self._phase(1)))
+        return unpack_singleton(_scalars(self.train_function(x + y + weights + self._phase(1))))
 
     def test_on_batch(self, x, y, sample_weight=None):
         """Loss (and metrics) on one batch, without updating the weights."""
         x, y, weights = self._standardize_user_data(x, y, sample_weight)
         self._make_test_function()
-        return unpack_singleton(self.test_function(x + y + weights + self._phase(0)))
+        return unpack_singleton(_scalars(self.test_function(x + y + weights + self._phase(0))))
 
     def predict_on_batch(self, x):
         """Outputs for one batch."""
