@@ -38,8 +38,14 @@ def hard_sigmoid(x):
     return np.clip(0.2 * x + 0.5, 0., 1.)
 
 
-def numpy_lstm(x, weights, h0=None, c0=None, mask=None, go_backwards=False):
-    """Keras 2 LSTM in float64: returns (outputs over iterations, h, c)."""
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def numpy_lstm(x, weights, h0=None, c0=None, mask=None, go_backwards=False, gate=hard_sigmoid):
+    """Keras 2 LSTM in float64 (``gate``: the recurrent activation, applied per gate):
+    returns (outputs over iterations, h, c)."""
     kernel, recurrent, bias = [np.asarray(w, np.float64) for w in weights]
     units = recurrent.shape[0]
     batch, steps = x.shape[:2]
@@ -48,8 +54,8 @@ def numpy_lstm(x, weights, h0=None, c0=None, mask=None, go_backwards=False):
     previous, outputs = np.zeros((batch, units)), []
     for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
         z = x[:, t] @ kernel + h @ recurrent + bias
-        i, f = hard_sigmoid(z[:, :units]), hard_sigmoid(z[:, units:2 * units])
-        g, o = np.tanh(z[:, 2 * units:3 * units]), hard_sigmoid(z[:, 3 * units:])
+        i, f = gate(z[:, :units]), gate(z[:, units:2 * units])
+        g, o = np.tanh(z[:, 2 * units:3 * units]), gate(z[:, 3 * units:])
         c_new = f * c + i * g
         h_new = o * np.tanh(c_new)
         if mask is not None:
@@ -368,7 +374,7 @@ def numpy_simple_rnn(x, weights, h0=None, go_backwards=False):
     return np.stack(outputs, axis=1), h
 
 
-def numpy_gru(x, weights, reset_after, h0=None):
+def numpy_gru(x, weights, reset_after, h0=None, gate=hard_sigmoid):
     kernel, recurrent, bias = [np.asarray(w, np.float64) for w in weights]
     units = recurrent.shape[0]
     in_bias, rec_bias = (bias[0], bias[1]) if reset_after else (bias, np.zeros(3 * units))
@@ -377,8 +383,8 @@ def numpy_gru(x, weights, reset_after, h0=None):
     for t in range(x.shape[1]):
         xz = x[:, t] @ kernel + in_bias
         hz = h @ recurrent[:, :2 * units] + rec_bias[:2 * units]
-        z = hard_sigmoid(xz[:, :units] + hz[:, :units])
-        r = hard_sigmoid(xz[:, units:2 * units] + hz[:, units:])
+        z = gate(xz[:, :units] + hz[:, :units])
+        r = gate(xz[:, units:2 * units] + hz[:, units:])
         if reset_after:
             candidate = r * (h @ recurrent[:, 2 * units:] + rec_bias[2 * units:])
         else:
@@ -415,6 +421,37 @@ def test_gru_matches_numpy(reset_after, implementation):
     data = _f32(3, 4, 3)
     ref, _ = numpy_gru(data, weights, reset_after)
     np.testing.assert_allclose(_run([x], [y], [data])[0], ref, atol=ATOL)
+
+
+@pytest.mark.parametrize("name,gate", [("softmax", softmax),
+                                       ("sigmoid", lambda x: 1 / (1 + np.exp(-x)))])
+def test_recurrent_activation_applies_to_each_gate_alone(name, gate):
+    # Elementwise activations run once over all the gates; softmax must still see one gate.
+    x = Input(shape=(4, 3))
+    lstm = LSTM(5, recurrent_activation=name, return_sequences=True)
+    gru = GRU(5, recurrent_activation=name, return_sequences=True)
+    y_lstm, y_gru = lstm(x), gru(x)
+    lstm_weights, gru_weights = _randomize(lstm), _randomize(gru)
+    data = _f32(3, 4, 3)
+    out_lstm, out_gru = _run([x], [y_lstm, y_gru], [data])
+    np.testing.assert_allclose(out_lstm, numpy_lstm(data, lstm_weights, gate=gate)[0],
+                               atol=ATOL)
+    np.testing.assert_allclose(out_gru, numpy_gru(data, gru_weights, False, gate=gate)[0],
+                               atol=ATOL)
+
+
+def test_hoisted_input_projection_gives_the_per_step_values():
+    # A cell that hoists_projection (ConvLSTM2D's) has its input half computed for the whole
+    # sequence before the loop; the dense cells project each step inside it.
+    x = Input(shape=(5, 3))
+    hoisting_cell = LSTMCell(4, dropout=0.3)
+    hoisting_cell.hoists_projection = True
+    per_step = RNN(LSTMCell(4, dropout=0.3), return_sequences=True, go_backwards=True)
+    hoisted = RNN(hoisting_cell, return_sequences=True, go_backwards=True)
+    a, b = per_step(x), hoisted(x)
+    hoisted.set_weights(_randomize(per_step))
+    out_a, out_b = _run([x], [a, b], [_f32(2, 5, 3)], training=0)
+    np.testing.assert_allclose(out_b, out_a, atol=ATOL)
 
 
 def test_unroll_gives_the_loop_values():

@@ -5,8 +5,9 @@
 ``(batch, time, rows, cols, channels)`` (or ``(batch, time, channels, rows,
 cols)`` with ``data_format="channels_first"``) through the generic
 :class:`~polykeras.layers.RNN`, so masking, ``go_backwards``, ``stateful``,
-``initial_state`` and dropout work as for LSTM. As for the other built-in
-cells, the input convolution of all timesteps runs once before the loop.
+``initial_state`` and dropout work as for LSTM. The input convolution of all
+timesteps runs once before the loop (the cell ``hoists_projection``); only
+the recurrent convolution runs inside it.
 Kernels have the Keras 2 layout ``kernel_size + (channels, 4 * filters)``,
 gates in the order i, f, c, o.
 """

@@ -11,10 +11,10 @@ arguments and config. The RNN adds masking, ``initial_state``,
 ``unroll`` and stateful operation; new recurrent layers only write a cell.
 
 Dropout masks of a cell are drawn once per batch, before the loop, and
-shared by all timesteps (as in Keras 2), so they work on every backend. For
-the built-in cells the input half of every step (``x . kernel + bias``) is
-computed for all timesteps with one product before the loop; only the
-recurrent half runs inside it.
+shared by all timesteps (as in Keras 2), so they work on every backend. A
+built-in cell that ``hoists_projection`` (ConvLSTM2D's) has the input half of
+every step (its input convolution and bias) computed for all timesteps with
+one operation before the loop; only the recurrent half runs inside it.
 """
 import inspect
 import warnings
@@ -346,9 +346,10 @@ class RNN(Layer):
     def _step_function(self, inputs, initial_state, constants, training):
         """The ``K.rnn`` step and the sequence it runs on.
 
-        A built-in cell (whose ``call`` is not overridden) gets its input
-        projection computed for all timesteps here, and the loop runs only its
-        recurrent :meth:`~RecurrentCell.step`. Other cells get ``call``.
+        A built-in cell that ``hoists_projection`` (and whose ``call`` is not
+        overridden) gets its input projection computed for all timesteps here,
+        and the loop runs only its recurrent :meth:`~RecurrentCell.step`.
+        Other cells get ``call``.
         """
         cell = self.cell
         if constants and not _has_arg(cell.call, "constants"):
@@ -422,10 +423,11 @@ class RNN(Layer):
 
 
 def _runs_projected(cell):
-    """Whether ``cell`` can run as ``project_inputs`` before the loop + ``step`` inside."""
+    """Whether ``cell`` runs as ``project_inputs`` before the loop + ``step`` inside."""
     if isinstance(cell, StackedRNNCells):
         return _runs_projected(cell.cells[0])
-    return isinstance(cell, RecurrentCell) and type(cell).call is RecurrentCell.call
+    return (isinstance(cell, RecurrentCell) and cell.hoists_projection
+            and type(cell).call is RecurrentCell.call)
 
 
 class StackedRNNCells(Layer):

@@ -215,8 +215,9 @@ def _clip_vjp(g, ans, x, min_value=None, max_value=None):
     low, high = _clip_bounds(x, min_value, max_value)
     x = np.asarray(x)
     inside = (x >= low) & (x <= high)
-    return (grad_like(g * inside, x), grad_like(g * (x < low), min_value),
-            grad_like(g * (x > high) * (x >= low), max_value))
+    return (grad_like(g * inside, x) if wants_grad(x) else None,
+            grad_like(g * (x < low), min_value) if wants_grad(min_value) else None,
+            grad_like(g * (x > high) * (x >= low), max_value) if wants_grad(max_value) else None)
 
 
 def _extremum2_vjp(pick_x):

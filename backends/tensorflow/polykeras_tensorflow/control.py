@@ -61,64 +61,71 @@ class ControlOps:
                              f"Received: shape={inputs.shape}")
         constants = list(constants or [])
         states = [to_tensor(s) for s in initial_states]
-        time_major = tf.transpose(inputs, [1, 0] + list(range(2, rank)))
         if mask is not None:
-            mask = tf.transpose(tf.cast(to_tensor(mask), tf.bool))
+            mask = tf.cast(to_tensor(mask), tf.bool)
             if mask.shape.rank > 2:
                 mask = mask[(slice(None), slice(None)) + (0,) * (mask.shape.rank - 2)]
-        if go_backwards:
-            time_major = tf.reverse(time_major, [0])
-            if mask is not None:
-                mask = tf.reverse(mask, [0])
 
         def step(x_t, states):
             output, new_states = step_function(x_t, list(states) + constants)
             return to_tensor(output), [to_tensor(s) for s in new_states]
 
         if unroll:
-            return self._rnn_unrolled(step, time_major, states, mask)
-        return self._rnn_loop(step, time_major, states, mask)
+            return self._rnn_unrolled(step, inputs, states, mask, go_backwards)
+        return self._rnn_loop(step, inputs, states, mask, go_backwards)
 
-    def _rnn_unrolled(self, step, time_major, states, mask):
-        steps = time_major.shape[0]
+    def _rnn_unrolled(self, step, inputs, states, mask, go_backwards):
+        steps = inputs.shape[1]
         if steps is None:
             raise ValueError("rnn with unroll=True needs a static number of time steps. "
-                             f"Received: inputs of time-major shape {time_major.shape}")
+                             f"Received: inputs of shape {inputs.shape}")
+        order = slice(None, None, -1 if go_backwards else 1)
+        step_inputs = tf.unstack(inputs, steps, axis=1)[order]
+        step_masks = [None] * steps if mask is None else tf.unstack(mask, steps, axis=1)[order]
         outputs, previous = [], None
-        for t in range(steps):
-            output, new_states = step(time_major[t], states)
-            if mask is not None:
+        for x_t, m in zip(step_inputs, step_masks):
+            output, new_states = step(x_t, states)
+            if m is not None:
                 previous = tf.zeros_like(output) if previous is None else previous
-                output = _select(mask[t], output, previous)
-                new_states = [_select(mask[t], n, s) for n, s in zip(new_states, states)]
+                output = _select(m, output, previous)
+                new_states = [_select(m, n, s) for n, s in zip(new_states, states)]
             outputs.append(output)
             previous, states = output, new_states
         stacked = tf.stack(outputs, axis=1)
         return outputs[-1], stacked, states
 
-    def _rnn_loop(self, step, time_major, states, mask):
+    def _rnn_loop(self, step, inputs, states, mask, go_backwards):
+        time_major = tf.transpose(inputs, [1, 0] + list(range(2, inputs.shape.rank)))
         steps = tf.shape(time_major)[0]
-        first_output, _ = step(time_major[0], states)
-        inputs_ta = tf.TensorArray(time_major.dtype, size=steps).unstack(time_major)
+        first_output, _ = step(time_major[-1 if go_backwards else 0], states)
+        inputs_list = _list_popping_in_order(time_major, go_backwards)
         outputs_ta = tf.TensorArray(first_output.dtype, size=steps,
                                     element_shape=first_output.shape)
-        mask_ta = None if mask is None else tf.TensorArray(tf.bool, size=steps).unstack(mask)
+        mask_ta = None
+        if mask is not None:
+            mask = tf.transpose(mask)
+            mask_ta = tf.TensorArray(tf.bool, size=steps).unstack(
+                tf.reverse(mask, [0]) if go_backwards else mask)
 
-        def body(t, previous, states, outputs_ta):
-            output, new_states = step(inputs_ta.read(t), states)
+        def body(t, inputs_list, previous, states, outputs_ta):
+            inputs_list, x_t = tf.raw_ops.TensorListPopBack(
+                input_handle=inputs_list, element_shape=-1, element_dtype=time_major.dtype)
+            x_t.set_shape(time_major.shape[1:])
+            output, new_states = step(x_t, states)
             if mask_ta is not None:
                 m = mask_ta.read(t)
                 output = _select(m, output, previous)
                 new_states = [_select(m, n, s) for n, s in zip(new_states, states)]
             new_states = [tf.ensure_shape(tf.cast(n, s.dtype), s.shape)
                           for n, s in zip(new_states, states)]
-            return t + 1, output, new_states, outputs_ta.write(t, output)
+            return t + 1, inputs_list, output, new_states, outputs_ta.write(t, output)
 
-        _, last, final_states, outputs_ta = tf.while_loop(
+        _, _, last, final_states, outputs_ta = tf.while_loop(
             lambda t, *_: t < steps, body,
-            (tf.constant(0), tf.zeros_like(first_output), states, outputs_ta),
-            shape_invariants=(tf.TensorShape([]), _loose(first_output.shape),
-                              [_loose(s.shape) for s in states], tf.TensorShape(None)))
+            (tf.constant(0), inputs_list, tf.zeros_like(first_output), states, outputs_ta),
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([]),
+                              _loose(first_output.shape), [_loose(s.shape) for s in states],
+                              tf.TensorShape(None)))
         outputs = outputs_ta.stack()
         outputs = tf.transpose(outputs, [1, 0] + list(range(2, outputs.shape.rank)))
         return last, outputs, final_states
@@ -146,6 +153,20 @@ class ControlOps:
         initializer = to_tensor(initializer)
         return fold(lambda a, x: tf.cast(to_tensor(fn(a, x)), initializer.dtype), elems,
                     initializer=initializer)
+
+
+def _list_popping_in_order(time_major, go_backwards):
+    """A TensorList of the time steps whose ``TensorListPopBack`` yields them in
+    processing order (the step processed last at index 0).
+
+    Popping a list that is a loop variable costs nothing in the backward pass:
+    the gradients are pushed onto an empty list. Reading a captured list with
+    ``TensorListGetItem`` instead makes the gradient loop start from
+    ``zeros_like`` of the whole sequence and add a full list at every step.
+    """
+    ordered = time_major if go_backwards else tf.reverse(time_major, [0])
+    return tf.raw_ops.TensorListFromTensor(
+        tensor=ordered, element_shape=tf.constant([-1] * (time_major.shape.rank - 1)))
 
 
 def _loose(shape):
