@@ -72,6 +72,25 @@ def test_one_tf_function_traced_once_for_any_batch_size(tf_backend):
     assert compiled.tracing_count == 1
 
 
+@pytest.mark.parametrize("key", [
+    (slice(None), slice(1, 3)),  # a block: tf.slice
+    (Ellipsis, slice(None, -1)),  # a block after an Ellipsis
+    (slice(1, None),),  # bounded on the batch axis, whose length is open: strided slice
+    (slice(None), slice(None, None, 2)),  # step 2: strided slice
+    (slice(None), 2, slice(0, 3)),  # an int index: strided slice
+])
+def test_getitem_values_and_gradients_on_an_open_batch_axis(tf_backend, key):
+    x = K.placeholder(shape=(None, 5, 4))
+    part = x[key]
+    f = K.function([x], [part, K.gradients(K.sum(part * part), [x])[0]])
+    value = np.arange(3 * 5 * 4, dtype="float32").reshape(3, 5, 4)
+    got, grad = f([value])
+    expected_grad = np.zeros_like(value)
+    expected_grad[key] = 2 * value[key]
+    np.testing.assert_array_equal(got, value[key])
+    np.testing.assert_array_equal(grad, expected_grad)
+
+
 def test_input_signature_follows_placeholders(tf_backend):
     x = K.placeholder(shape=(None, 2, None), dtype="int32")
     y = K.placeholder(shape=None, dtype="float64")
