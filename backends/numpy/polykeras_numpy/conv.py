@@ -24,9 +24,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from polykeras_numpy.autodiff import primitive, wants_grad
+from polykeras_numpy.parallel import run_chunks
 
 #: conv ops with no gradient rule (none: every op here is differentiable).
 NON_DIFFERENTIABLE = ()
+
+#: ops whose kernels share their blocks out among the cores (:mod:`.parallel`).
+BLOCKED_OPS = ("conv1d", "conv2d", "conv3d", "conv2d_transpose", "conv3d_transpose")
 
 _PADDINGS = ("valid", "same", "causal")
 
@@ -174,31 +178,41 @@ def _blocks(shape, itemsize):
             for i in range(n) for r in range(0, out1, step)]
 
 
-class _Gatherer:
-    """Copies blocks of a patch view into one reused buffer, as ``(rows, K)`` matrices."""
+class _Patches:
+    """The blocks of a patch view, each copied as a ``(rows, K)`` matrix into
+    a caller's reused buffer (one per thread)."""
 
     def __init__(self, view, nsp):
         self.view, self.nsp = view, nsp
         self.blocks = _blocks(view.shape, view.itemsize)
-        largest = max(self.view[key].size for key in self.blocks)
-        self.buffer = np.empty(largest, dtype=view.dtype)
+        self.largest = max(self.view[key].size for key in self.blocks)
 
-    def __call__(self, key):
+    def buffer(self):
+        return np.empty(self.largest, dtype=self.view.dtype)
+
+    def gather(self, key, buffer):
         block = self.view[key]
-        patches = self.buffer[:block.size].reshape(block.shape)
+        patches = buffer[:block.size].reshape(block.shape)
         np.copyto(patches, block)
         return patches.reshape(-1, int(np.prod(block.shape[self.nsp + 1:])))
 
 
 def _conv_forward(x, kernel, strides, dilation, pads):
-    """Blocked im2col: gather a cache-sized block of patches, one GEMM, next block."""
+    """Blocked im2col: gather a cache-sized block of patches, one GEMM, next
+    block; the blocks are shared out among the cores."""
     nsp = x.ndim - 2
-    gather = _Gatherer(_patch_view(_pad(x, pads), kernel.shape[:nsp], strides, dilation), nsp)
+    patches = _Patches(_patch_view(_pad(x, pads), kernel.shape[:nsp], strides, dilation), nsp)
     kmat = kernel.reshape(-1, kernel.shape[-1])
-    out = np.empty(gather.view.shape[:nsp + 1] + kmat.shape[1:],
+    out = np.empty(patches.view.shape[:nsp + 1] + kmat.shape[1:],
                    dtype=np.result_type(x.dtype, kernel.dtype))
-    for key in gather.blocks:
-        np.matmul(gather(key), kmat, out=out[key].reshape(-1, kmat.shape[1]))
+
+    def run(blocks):
+        buffer = patches.buffer()
+        for key in blocks:
+            np.matmul(patches.gather(key, buffer), kmat,
+                      out=out[key].reshape(-1, kmat.shape[1]))
+
+    run_chunks(run, patches.blocks)
     return out
 
 
@@ -206,7 +220,8 @@ def _conv_input_grad(g, kernel, in_shape, strides, dilation, pads):
     """Gradient of :func:`_conv_forward` w.r.t. its ``(N, *in, C)`` input.
 
     Per block of output positions: one GEMM of the output gradient with the
-    kernel gives every tap's ``(rows, C)`` contribution, added back tap by tap.
+    kernel gives every tap's ``(rows, C)`` contribution, added back tap by
+    tap. Blocks of one sample overlap in the input, so they stay on one core.
     """
     nsp = g.ndim - 2
     ksize = kernel.shape[:nsp]
@@ -214,27 +229,39 @@ def _conv_input_grad(g, kernel, in_shape, strides, dilation, pads):
     outs = g.shape[1:-1]
     dxp = np.zeros(_padded_shape(in_shape, pads), dtype=np.result_type(g.dtype, kernel.dtype))
     taps_c = int(np.prod(kernel.shape[:-1]))
-    for batch, rows in _blocks(g.shape[:-1] + (taps_c,), dxp.itemsize):
-        cols = (g[batch, rows].reshape(-1, g.shape[-1]) @ kmat_t).reshape(
-            g[batch, rows].shape[:-1] + kernel.shape[:-1])  # (n, r, *out[1:], *k, C)
-        lead = (slice(None),) * (nsp + 1)
-        for tap in np.ndindex(*ksize):
-            key = (batch,) + _tap_slices(tap, strides, dilation, (rows.stop - rows.start,)
-                                         + tuple(outs[1:]), first=rows.start) + (slice(None),)
-            dxp[key] += cols[lead + tap]
+    lead = (slice(None),) * (nsp + 1)
+
+    def run(blocks):
+        for batch, rows in blocks:
+            cols = (g[batch, rows].reshape(-1, g.shape[-1]) @ kmat_t).reshape(
+                g[batch, rows].shape[:-1] + kernel.shape[:-1])  # (n, r, *out[1:], *k, C)
+            for tap in np.ndindex(*ksize):
+                key = (batch,) + _tap_slices(tap, strides, dilation, (rows.stop - rows.start,)
+                                             + tuple(outs[1:]), first=rows.start) + (slice(None),)
+                dxp[key] += cols[lead + tap]
+
+    run_chunks(run, _blocks(g.shape[:-1] + (taps_c,), dxp.itemsize),
+               group=lambda block: block[0].start)
     crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n in
                                   zip(pads, dxp.shape[1:-1])) + (slice(None),)
     return dxp[crop]
 
 
 def _conv_kernel_grad(x, g, ksize, strides, dilation, pads):
-    """Gradient of :func:`_conv_forward` w.r.t. its ``(*k, C, O)`` kernel."""
+    """Gradient of :func:`_conv_forward` w.r.t. its ``(*k, C, O)`` kernel:
+    each core sums the GEMMs of its blocks, then the partial sums are added."""
     nsp = x.ndim - 2
-    gather = _Gatherer(_patch_view(_pad(x, pads), ksize, strides, dilation), nsp)
-    dk = np.zeros((int(np.prod(gather.view.shape[nsp + 1:])), g.shape[-1]),
-                  dtype=np.result_type(x.dtype, g.dtype))
-    for key in gather.blocks:
-        dk += gather(key).T @ g[key].reshape(-1, g.shape[-1])
+    patches = _Patches(_patch_view(_pad(x, pads), ksize, strides, dilation), nsp)
+    dtype = np.result_type(x.dtype, g.dtype)
+
+    def run(blocks):
+        buffer = patches.buffer()
+        dk = np.zeros((int(np.prod(patches.view.shape[nsp + 1:])), g.shape[-1]), dtype=dtype)
+        for key in blocks:
+            dk += patches.gather(key, buffer).T @ g[key].reshape(-1, g.shape[-1])
+        return dk
+
+    dk = sum(run_chunks(run, patches.blocks))
     return dk.reshape(tuple(ksize) + (x.shape[-1], g.shape[-1]))
 
 

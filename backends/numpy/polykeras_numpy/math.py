@@ -11,6 +11,7 @@ import numpy as np
 
 from polykeras_numpy.autodiff import grad_like, primitive, wants_grad
 from polykeras_numpy.core import axis_tuple, default_float, operands
+from polykeras_numpy.parallel import matmul
 
 #: ops of this module through which no gradient flows (their results are constants).
 NON_DIFFERENTIABLE = ("any", "all", "argmax", "argmin", "equal", "not_equal", "greater",
@@ -62,6 +63,12 @@ def _dot_vjp(g, ans, x, y):
             dx = np.asarray(g)[..., None] * y
         if want_y:
             dy = np.tensordot(x, g, axes=(free, free))
+    elif y.ndim == 2:
+        x2, g2 = x.reshape(-1, x.shape[-1]), np.reshape(g, (-1, y.shape[1]))
+        if want_x:
+            dx = matmul(g2, y.T).reshape(x.shape)
+        if want_y:
+            dy = matmul(x2.T, g2)
     else:
         batch = y.ndim - 2
         if want_x:
@@ -242,6 +249,8 @@ class MathOps:
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError("dot expects tensors of rank >= 1. "
                              f"Received: x.shape={x.shape}, y.shape={y.shape}")
+        if y.ndim == 2 and x.shape[-1] == y.shape[0]:
+            return matmul(x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + y.shape[1:])
         return np.tensordot(x, y, axes=([x.ndim - 1], [max(y.ndim - 2, 0)]))
 
     @primitive(_batch_dot_vjp)

@@ -1,0 +1,208 @@
+"""The NumPy backend's own threads (polykeras_numpy.parallel): chunking,
+holding the cores (BLAS single-threaded meanwhile), banded matrix products,
+and the convolutions and compiled steps that use them."""
+import multiprocessing
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import polykeras.backend as K
+from polykeras_numpy import conv, math, parallel
+from polykeras_numpy.autodiff import Tape
+from polykeras_numpy.backend import NumpyBackend
+
+B = NumpyBackend()
+
+
+@pytest.fixture(autouse=True)
+def numpy_backend():
+    with K.use_backend("numpy"):
+        yield
+
+
+def blas_threads():
+    return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+@pytest.fixture
+def three_cores(monkeypatch):
+    """Three cores and three BLAS threads allowed, whatever the machine has."""
+    monkeypatch.setattr(parallel, "_cores", lambda: 3)
+    with threadpool_limits(limits=3, user_api="blas"):
+        yield
+
+
+@pytest.mark.parametrize("n, parts", [(1, 2), (2, 2), (7, 3), (43, 2), (10, 4), (5, 8)])
+def test_split_cuts_contiguous_near_equal_chunks(n, parts):
+    chunks = parallel.split(list(range(n)), parts)
+    assert [i for chunk in chunks for i in chunk] == list(range(n))
+    assert len(chunks) == min(n, parts)
+    assert max(map(len, chunks)) - min(map(len, chunks)) <= 1
+
+
+def test_split_keeps_a_group_in_one_chunk():
+    items = [(sample, row) for sample in range(3) for row in range(4)]
+    chunks = parallel.split(items, 2, group=lambda item: item[0])
+    assert [i for chunk in chunks for i in chunk] == items
+    assert len(chunks) == 2
+    owners = {}
+    for index, chunk in enumerate(chunks):
+        for sample, _ in chunk:
+            assert owners.setdefault(sample, index) == index
+
+
+def test_run_chunks_spreads_chunks_over_threads_with_single_threaded_blas(three_cores):
+    seen = []
+    together = threading.Barrier(3, timeout=30)  # breaks unless 3 chunks run at once
+
+    def task(chunk):
+        seen.append((threading.get_ident(), blas_threads(), parallel.workers()))
+        together.wait()
+        return sum(chunk)
+
+    assert parallel.run_chunks(task, list(range(9))) == [0 + 1 + 2, 3 + 4 + 5, 6 + 7 + 8]
+    assert len({ident for ident, _, _ in seen}) == 3
+    assert {threads for _, threads, _ in seen} == {1}
+    assert {workers for _, _, workers in seen} == {1}  # nested work stays put
+    assert blas_threads() == 3 and parallel.workers() == 1
+
+
+def test_a_user_limit_of_one_blas_thread_keeps_everything_on_the_caller(monkeypatch):
+    monkeypatch.setattr(parallel, "_cores", lambda: 4)
+    with threadpool_limits(limits=1, user_api="blas"):
+        idents = parallel.run_chunks(lambda chunk: threading.get_ident(), list(range(8)))
+    assert idents == [threading.get_ident()]
+
+
+def test_another_thread_runs_plain_while_the_cores_are_held(three_cores):
+    result = {}
+    with parallel.cores():
+        assert parallel.workers() == 3
+        other = threading.Thread(target=lambda: result.update(
+            workers=parallel.run_chunks(lambda chunk: parallel.workers(), list(range(6)))))
+        other.start()
+        other.join()
+    assert result["workers"] == [1]
+
+
+def test_an_error_in_a_chunk_surfaces_and_releases_the_cores(three_cores):
+    def task(chunk):
+        if 4 in chunk:
+            raise ValueError("bad chunk")
+        return chunk
+
+    with pytest.raises(ValueError, match="bad chunk"):
+        parallel.run_chunks(task, list(range(9)))
+    assert blas_threads() == 3
+    with parallel.cores():
+        assert parallel.workers() == 3
+
+
+@pytest.mark.parametrize("shape", [(40, 30, 20), (20, 30, 40), (1, 50, 9)])
+def test_banded_matmul_equals_the_product(three_cores, monkeypatch, shape):
+    monkeypatch.setattr(parallel, "PARALLEL_MACS", 0)
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n)).astype(np.float32)
+    with parallel.cores():
+        got = parallel.matmul(a, b)
+        transposed = parallel.matmul(b.T, a.T)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, a @ b, rtol=1e-12)
+    np.testing.assert_allclose(transposed, (a @ b).T, rtol=1e-12)
+
+
+CONV_CASES = [((9, 8), (3, 3), (1, 1), "valid", (1, 1)),
+              ((9, 8), (3, 2), (2, 1), "same", (1, 2)),
+              ((7, 5, 4), (2, 3, 2), (1, 2, 1), "same", (1, 1, 1))]
+
+
+@pytest.mark.parametrize("spatial, ksize, strides, padding, dilation", CONV_CASES)
+@pytest.mark.parametrize("block_bytes", [64, 4096])
+def test_conv_blocks_shared_among_threads_equal_one_thread(
+        three_cores, monkeypatch, spatial, ksize, strides, padding, dilation, block_bytes):
+    # 64 bytes: blocks of a few rows of one sample (a sample's rows must stay on
+    # one thread for the input gradient); 4096: blocks of whole samples.
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, *spatial, 3)).astype(np.float32)
+    w = rng.standard_normal((*ksize, 3, 4)).astype(np.float32)
+    op = getattr(B, f"conv{len(spatial)}d")
+    threads = set()
+    record = parallel.run_chunks
+
+    def run_chunks(task, items, group=None):
+        if task.__qualname__.startswith("_conv_input_grad"):
+            # blocks of one sample add into overlapping input rows: one thread each
+            owners = {}
+            for index, chunk in enumerate(parallel.split(items, 3, group)):
+                for batch, _ in chunk:
+                    assert owners.setdefault(batch.start, index) == index
+        return record(lambda chunk: threads.add(threading.get_ident()) or task(chunk),
+                      items, group)
+
+    def run():
+        with Tape() as tape:
+            out = op(x, w, strides=strides, padding=padding, dilation_rate=dilation)
+            return [out] + tape.gradients(B.multiply(B.square(out), out), [x, w])
+
+    monkeypatch.setattr(conv, "run_chunks", run_chunks)
+    spread = run()
+    assert len(threads) > 1
+    with threadpool_limits(limits=1, user_api="blas"):
+        alone = run()
+    assert all(np.abs(grad).max() > 0 for grad in alone[1:])
+    for got, expected in zip(spread, alone):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+
+
+def _workers_seen(monkeypatch, module, name):
+    seen = []
+    original = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        seen.append(parallel.workers())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_a_compiled_step_with_convolutions_holds_the_cores(three_cores, monkeypatch):
+    seen = _workers_seen(monkeypatch, math, "matmul")
+    x = K.placeholder((None, 6, 6, 2))
+    kernel = K.variable(np.ones((3, 3, 2, 4)))
+    dense = K.variable(np.ones((64, 3)))
+    y = K.dot(K.batch_flatten(K.conv2d(x, kernel)), dense)
+    f = K.function([x], [y] + K.gradients(K.sum(y), [kernel]))
+    f([np.ones((2, 6, 6, 2), np.float32)])
+    assert seen and set(seen) == {3}
+    assert parallel.workers() == 1 and blas_threads() == 3
+
+
+def test_a_compiled_step_without_convolutions_leaves_threads_to_blas(three_cores, monkeypatch):
+    seen = _workers_seen(monkeypatch, math, "matmul")
+    x = K.placeholder((None, 5))
+    f = K.function([x], [K.dot(x, K.variable(np.ones((5, 2))))])
+    f([np.ones((3, 5), np.float32)])
+    assert seen == [1]
+
+
+def _conv_in_child(queue):
+    x = np.ones((8, 9, 9, 3), np.float32)
+    queue.put(float(B.conv2d(x, np.ones((3, 3, 3, 2), np.float32)).sum()))
+
+
+def test_a_forked_child_gets_threads_of_its_own(three_cores, monkeypatch):
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 256)  # many blocks: the pool is used
+    expected = float(B.conv2d(np.ones((8, 9, 9, 3), np.float32),
+                              np.ones((3, 3, 3, 2), np.float32)).sum())
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_conv_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == expected
