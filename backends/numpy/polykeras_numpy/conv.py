@@ -265,6 +265,25 @@ def _conv_kernel_grad(x, g, ksize, strides, dilation, pads):
     return dk.reshape(tuple(ksize) + (x.shape[-1], g.shape[-1]))
 
 
+def conv_channels_last(x, kernel, strides, padding, dilation):
+    """Cross-correlation of a channels-last ``(N, *in, C)`` array with a
+    ``(*k, C, O)`` kernel; ``padding`` is ``'valid'``, ``'same'`` or
+    ``'causal'``. The public face of this module's blocked kernels, which the
+    Theano backend runs as ops of its own."""
+    pads, _ = _geometry(x.shape[1:-1], kernel.shape[:-2], strides, dilation, padding)
+    return _conv_forward(x, kernel, strides, dilation, pads)
+
+
+def conv_channels_last_grads(x, kernel, g, strides, padding, dilation, wanted=(True, True)):
+    """Gradients of :func:`conv_channels_last` w.r.t. ``x`` and ``kernel``
+    (``None`` where ``wanted`` says no) for the output gradient ``g``."""
+    pads, _ = _geometry(x.shape[1:-1], kernel.shape[:-2], strides, dilation, padding)
+    dx = _conv_input_grad(g, kernel, x.shape, strides, dilation, pads) if wanted[0] else None
+    dk = (_conv_kernel_grad(x, g, kernel.shape[:-2], strides, dilation, pads)
+          if wanted[1] else None)
+    return dx, dk
+
+
 def _depthwise_subscripts(nsp):
     """einsum letters: batch, output positions, channel, taps, multiplier."""
     out, taps = "opqr"[:nsp], "ijkl"[:nsp]
@@ -460,43 +479,58 @@ def _window_counts(in_sizes, pool_size, strides, pads, outs, dtype):
     return count[..., None]
 
 
+def pool_channels_last(x, pool_size, strides, padding, mode):
+    """``'max'`` or ``'avg'`` pooling of a channels-last ``(N, *in, C)`` array
+    (``padding`` ``'valid'`` or ``'same'``; the average ignores padded cells).
+    Public for the Theano backend, which runs it as an op of its own."""
+    nsp = x.ndim - 2
+    pads, outs = _geometry(x.shape[1:-1], pool_size, strides, (1,) * nsp, padding)
+    if mode == "max":
+        w, axes = _pool_windows(_pad(x, pads, _lowest(x.dtype)), pool_size, strides, outs)
+        return w.max(axis=axes)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    w, axes = _pool_windows(_pad(x.astype(dtype, copy=False), pads), pool_size, strides, outs)
+    out = w.sum(axis=axes) / _window_counts(x.shape[1:-1], pool_size, strides, pads, outs,
+                                            dtype)
+    return out.astype(dtype, copy=False)
+
+
+def pool_channels_last_grad(x, out, g, pool_size, strides, padding, mode):
+    """Gradient of :func:`pool_channels_last` w.r.t. ``x``, for its result
+    ``out`` and the output gradient ``g``: a max window's goes to its first
+    maximum in window order."""
+    nsp = x.ndim - 2
+    pads, outs = _geometry(x.shape[1:-1], pool_size, strides, (1,) * nsp, padding)
+    unit = (1,) * nsp
+    padded = _padded_shape(x.shape, pads)
+    if mode == "avg":
+        share = g / _window_counts(x.shape[1:-1], pool_size, strides, pads, outs, g.dtype)
+        return _scatter_taps(lambda tap: share, padded, pool_size, strides, unit, outs, pads,
+                             g.dtype)
+    if pool_size == strides:
+        return _tiled_max_grad(_pad(x, pads, _lowest(x.dtype)), out, g, pool_size, outs, pads)
+    w = _windows(_pad(x, pads, _lowest(x.dtype)), pool_size, strides, unit)
+    winner = w.reshape(w.shape[:nsp + 2] + (-1,)).argmax(axis=-1)  # (N, *out, C)
+    flat = {tap: i for i, tap in enumerate(np.ndindex(*pool_size))}
+    return _scatter_taps(lambda tap: np.where(winner == flat[tap], g, 0), padded, pool_size,
+                         strides, unit, outs, pads, g.dtype)
+
+
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, op):
     nsp = np.ndim(x) - 2
-    xl, pool_size, strides, pads, outs = _pool_setup(
+    xl, pool_size, strides, _, _ = _pool_setup(
         x, pool_size, strides, padding, data_format, pool_mode, nsp, op)
-    if pool_mode == "max":
-        w, axes = _pool_windows(_pad(xl, pads, _lowest(xl.dtype)), pool_size, strides, outs)
-        out = w.max(axis=axes)
-    else:
-        if xl.dtype.kind != "f":
-            xl = xl.astype(np.float32)
-        w, axes = _pool_windows(_pad(xl, pads), pool_size, strides, outs)
-        out = w.sum(axis=axes) / _window_counts(xl.shape[1:-1], pool_size, strides, pads,
-                                                outs, xl.dtype)
-    return _from_last(out.astype(xl.dtype, copy=False), data_format)
+    out = pool_channels_last(xl, pool_size, strides, padding, pool_mode)
+    return _from_last(out, data_format)
 
 
 def _pool_vjp(g, ans, x, pool_size=None, strides=None, padding="valid",
               data_format="channels_last", pool_mode="max"):
     nsp = np.ndim(x) - 2
-    xl, pool_size, strides, pads, outs = _pool_setup(
+    xl, pool_size, strides, _, _ = _pool_setup(
         x, pool_size, strides, padding, data_format, pool_mode, nsp, "pool")
-    gl = _to_last(g, data_format)
-    unit = (1,) * nsp
-    padded = _padded_shape(xl.shape, pads)
-    if pool_mode == "avg":
-        share = gl / _window_counts(xl.shape[1:-1], pool_size, strides, pads, outs, gl.dtype)
-        dx = _scatter_taps(lambda tap: share, padded, pool_size, strides, unit, outs, pads,
-                           gl.dtype)
-    elif pool_size == strides:
-        dx = _tiled_max_grad(_pad(xl, pads, _lowest(xl.dtype)), _to_last(ans, data_format), gl,
-                             pool_size, outs, pads)
-    else:
-        w = _windows(_pad(xl, pads, _lowest(xl.dtype)), pool_size, strides, unit)
-        winner = w.reshape(w.shape[:nsp + 2] + (-1,)).argmax(axis=-1)  # (N, *out, C)
-        flat = {tap: i for i, tap in enumerate(np.ndindex(*pool_size))}
-        dx = _scatter_taps(lambda tap: np.where(winner == flat[tap], gl, 0), padded, pool_size,
-                           strides, unit, outs, pads, gl.dtype)
+    dx = pool_channels_last_grad(xl, _to_last(ans, data_format), _to_last(g, data_format),
+                                 pool_size, strides, padding, pool_mode)
     return (_from_last(dx, data_format).astype(x.dtype, copy=False),)
 
 

@@ -4,9 +4,10 @@
 instantiated) and exposes the pieces the op mixins use under one set of
 names: ``th`` (the library), ``T`` (its tensor module), ``function``,
 ``shared``, ``grad``, ``scan``, ``ifelse``, random streams, variable types,
-and the native convolution and pooling ops where the library still has them
-(Theano's ``nnet`` abstract conv and ``signal.pool``; PyTensor 3 dropped both,
-so its conv/pool ops use the tap-sum implementations in :mod:`.conv`).
+Theano's ``nnet`` abstract convolution (transposed and depthwise
+convolutions) and, on Theano, the ops of :mod:`.theano_conv` (convolution
+and pooling on the NumPy backend's kernels); PyTensor 3 has neither, so its
+conv/pool ops use the tap-sum implementations in :mod:`.conv`.
 """
 import importlib
 import sys
@@ -37,18 +38,20 @@ class Library:
             nnet = importlib.import_module("theano.tensor.nnet")
             self.nnet = nnet
             self.abstract_conv = importlib.import_module("theano.tensor.nnet.abstract_conv")
-            self.pool = importlib.import_module("theano.tensor.signal.pool")
+            self.conv_ops = importlib.import_module("polykeras_theano.theano_conv")
+            self._theano_mode = importlib.import_module("polykeras_theano.theano_mode")
             self.sigmoid = nnet.sigmoid
             self.softplus = nnet.softplus
-            self._mrg = importlib.import_module("theano.sandbox.rng_mrg").MRG_RandomStream
+            self._random_stream = importlib.import_module(
+                "polykeras_theano.theano_random").GeneratorStream
             _python_scan_if_no_cython_scan()
         else:
             self.nnet = None
             self.abstract_conv = None
-            self.pool = None
+            self.conv_ops = None
             self.sigmoid = self.T.sigmoid
             self.softplus = self.T.softplus
-            self._random = importlib.import_module("pytensor.tensor.random")
+            self._random_stream = importlib.import_module("pytensor.tensor.random").RandomStream
 
     # --- types -------------------------------------------------------------------
 
@@ -70,13 +73,23 @@ class Library:
         graph for seconds to minutes (polykeras builds many small graphs)
         and has no float16. Unless ``PYTENSOR_FLAGS`` names a mode, PyTensor
         functions are compiled with the C virtual machine (``CVM``), like
-        Theano's; its per-op C code is cached on disk.
+        Theano's; its per-op C code is cached on disk. Theano functions use
+        :func:`.theano_mode.training_mode`.
         """
         kwargs = {}
-        if self.name == "pytensor" and self.th.config.mode == "Mode":
+        if self.name == "theano":
+            kwargs["mode"] = self._theano_mode.training_mode()
+        elif self.th.config.mode == "Mode":
             kwargs["mode"] = "CVM"
         return self._function(inputs, outputs, updates=list(updates),
                               on_unused_input=on_unused_input, **kwargs)
+
+    def runs_numpy_kernels(self, fn):
+        """Whether compiled ``fn`` contains ops of :mod:`.theano_conv`."""
+        if self.conv_ops is None:
+            return False
+        return any(isinstance(node.op, self.conv_ops.NumpyKernelOp)
+                   for node in fn.maker.fgraph.apply_nodes)
 
     def shared_variable(self, value, name):
         """A shared variable whose dims of size 1 are broadcastable, so that
@@ -148,17 +161,22 @@ class Library:
 
     def random_stream(self, seed):
         """A random stream seeded with ``seed``; its draws update shared state
-        through default updates that ``function`` applies on every call."""
+        through default updates that ``function`` applies on every call.
+
+        Theano's is a :class:`.theano_random.GeneratorStream` (NumPy
+        ``Generator`` objects, several times faster than Theano's own
+        streams); PyTensor's streams use ``Generator`` objects already.
+        """
         if self.name == "theano":
-            return self._mrg(seed=int(seed) % 2147462579 or 1)
+            return self._random_stream(seed=int(seed) % 2 ** 32)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            return self._random.RandomStream(seed=int(seed))
+            return self._random_stream(seed=int(seed))
 
     def uniform(self, stream, shape, low, high, dtype):
         """Uniform draws in ``[low, high)`` of ``dtype``."""
         if self.name == "theano":
-            return stream.uniform(size=shape, low=low, high=high, dtype=dtype)
+            return stream.uniform(low, high, shape, dtype)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             out = stream.uniform(low, high, size=shape)
@@ -167,7 +185,7 @@ class Library:
     def normal(self, stream, shape, mean, std, dtype):
         """Normal draws of ``dtype``."""
         if self.name == "theano":
-            return stream.normal(size=shape, avg=mean, std=std, dtype=dtype)
+            return stream.normal(mean, std, shape, dtype)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             out = stream.normal(mean, std, size=shape)

@@ -1,13 +1,16 @@
 """Theano/PyTensor backend: convolution and pooling.
 
 Kernels use the Keras/TensorFlow layout and cross-correlation. Inputs are
-moved to channels-last, ``'same'`` padding is applied explicitly (TensorFlow
-semantics: the odd cell goes at the end), and the op runs:
+moved to channels-last, ``'same'`` padding follows TensorFlow (the odd cell
+goes at the end), and the op runs:
 
-* on Theano, through the ``nnet`` abstract convolution ops
-  (``filter_flip=False``, kernel moved to ``(out, in, *k)``) and
-  ``signal.pool`` for 2-D and 3-D convolution, transposed convolution and
-  pooling;
+* on Theano, 1- to 3-D convolutions and pooling as the ops of
+  :mod:`.theano_conv` (the NumPy backend's kernels); transposed
+  convolutions through the ``nnet`` abstract convolution ops
+  (``filter_flip=False``, kernel moved to ``(out, in, *k)``), with
+  ``'same'`` padding applied explicitly;
+* on PyTensor, pooling whose strides equal its pool size as one reduction
+  over a reshape;
 * everywhere else (PyTensor 3, which has neither module; 1-D ops; depthwise
   convolution), as a sum over kernel taps: each tap is one strided slice of
   the input contracted with that tap's ``(in, out)`` kernel matrix, which the
@@ -89,58 +92,19 @@ class ConvOps:
         nd = kernel.ndim - 2
         strides = tuple(strides) if strides else (1,) * nd
         dilation = tuple(dilation_rate) if dilation_rate else (1,) * nd
-        native = self.lib.abstract_conv is not None
-        if native and nd == 1:
-            out = self._conv(x.dimshuffle(0, 1, "x", 2), kernel.dimshuffle(0, "x", 1, 2),
-                             strides + (1,), padding, "channels_last", dilation + (1,))
-            return self._from_last(out[:, :, 0, :], data_format)
-        ksize = self._static_kernel_size(kernel, nd, required=not native)
-        border = "valid"
-        if padding == "same":
-            border = self._symmetric_same_border(ksize, strides, dilation) if native else None
-            if border is None:
-                border = "valid"
-                x = self._pad_with(x, self._spatial_pads(x, ksize, strides, dilation), 0)
-        elif padding != "valid":
+        if padding not in ("valid", "same"):
             raise ValueError(f"Expected padding 'valid' or 'same'. Received: padding={padding!r}")
-        if native:
-            out = self._native_conv(x, kernel, ksize, strides, dilation, border)
-        else:
-            out = None
-            for tap, window in self._taps(x, ksize, strides, dilation):
-                term = T.tensordot(window, kernel[tap], axes=[[x.ndim - 1], [0]])
-                out = term if out is None else out + term
+        if self.lib.conv_ops is not None:
+            out = self.lib.conv_ops.Conv(strides, padding, dilation)(x, kernel)
+            return self._from_last(out, data_format)
+        ksize = self._static_kernel_size(kernel, nd)
+        if padding == "same":
+            x = self._pad_with(x, self._spatial_pads(x, ksize, strides, dilation), 0)
+        out = None
+        for tap, window in self._taps(x, ksize, strides, dilation):
+            term = T.tensordot(window, kernel[tap], axes=[[x.ndim - 1], [0]])
+            out = term if out is None else out + term
         return self._from_last(out, data_format)
-
-    @staticmethod
-    def _symmetric_same_border(ksize, strides, dilation):
-        """``'same'`` padding as the native conv's integer border, when it is one.
-
-        With stride 1 the padding is the kernel's extent ``(k - 1) * d``
-        whatever the input length; when that is even on every axis it splits
-        evenly, and the native conv pads by itself. Padding the input instead
-        puts shape arithmetic into the graph, which made Theano's optimizer
-        time grow exponentially with the number of chained 'same' convs.
-        Returns ``None`` when the padding is asymmetric or depends on the
-        input length (strides > 1).
-        """
-        if any(s != 1 for s in strides) or not all(isinstance(k, int) for k in ksize):
-            return None
-        totals = [(k - 1) * d for k, d in zip(ksize, dilation)]
-        if any(total % 2 for total in totals):
-            return None
-        return tuple(total // 2 for total in totals)
-
-    def _native_conv(self, x, kernel, ksize, strides, dilation, border="valid"):
-        """Theano's abstract conv on channels-last ``x`` (no flip; ``border`` is
-        ``'valid'`` or symmetric integer padding per spatial axis)."""
-        nd = len(ksize)
-        xf = x.dimshuffle([0, nd + 1] + list(range(1, nd + 1)))
-        kf = kernel.dimshuffle([nd + 1, nd] + list(range(nd)))
-        conv = self.lib.abstract_conv.conv2d if nd == 2 else self.lib.abstract_conv.conv3d
-        out = conv(xf, kf, border_mode=border, subsample=strides, filter_flip=False,
-                   filter_dilation=dilation)
-        return out.dimshuffle([0] + list(range(2, nd + 2)) + [1])
 
     def conv1d(self, x, kernel, strides=(1,), padding="valid", data_format="channels_last",
                dilation_rate=(1,)):
@@ -293,36 +257,32 @@ class ConvOps:
         x = self._to_last(x, data_format)
         nd = x.ndim - 2
         pool_size, strides = tuple(pool_size), tuple(strides)
-        ones = (1,) * nd
-        pads = (self._spatial_pads(x, pool_size, strides, ones) if padding == "same"
-                else [(0, 0)] * nd)
         if padding not in ("same", "valid"):
             raise ValueError(f"Expected padding 'valid' or 'same'. Received: padding={padding!r}")
-        native = self.lib.pool is not None and nd in (2, 3)
+        if self.lib.conv_ops is not None:
+            out = self.lib.conv_ops.Pool(pool_size, strides, padding, pool_mode)(x)
+            return self._from_last(out, data_format)
+        pads = (self._spatial_pads(x, pool_size, strides, (1,) * nd) if padding == "same"
+                else [(0, 0)] * nd)
         if pool_mode == "max":
             info = np.finfo(x.dtype) if x.dtype.startswith("float") else np.iinfo(x.dtype)
             padded = self._pad_with(x, pads, info.min)
-            return self._from_last(self._pool_reduce(padded, pool_size, strides, "max", native),
+            return self._from_last(self._pool_reduce(padded, pool_size, strides, "max"),
                                    data_format)
         padded = self._pad_with(x, pads, 0)
-        total = self._pool_reduce(padded, pool_size, strides, "sum", native)
+        total = self._pool_reduce(padded, pool_size, strides, "sum")
         if padding == "valid":
             return self._from_last(total / np.prod(pool_size).astype(x.dtype), data_format)
         mask = T.ones([1] + [x.shape[i + 1] for i in range(nd)] + [1], dtype=x.dtype)
-        counts = self._pool_reduce(self._pad_with(mask, pads, 0), pool_size, strides, "sum",
-                                   native)
+        counts = self._pool_reduce(self._pad_with(mask, pads, 0), pool_size, strides, "sum")
         return self._from_last(total / counts, data_format)
 
-    def _pool_reduce(self, x, pool_size, strides, mode, native):
+    def _pool_reduce(self, x, pool_size, strides, mode):
         """Max or sum over valid windows of channels-last ``x``."""
         T = self.T
         nd = len(pool_size)
-        if native:
-            xf = x.dimshuffle([0, nd + 1] + list(range(1, nd + 1)))
-            fn = self.lib.pool.pool_2d if nd == 2 else self.lib.pool.pool_3d
-            out = fn(xf, ws=pool_size, stride=strides, ignore_border=True,
-                     pad=(0,) * nd, mode=mode)
-            return out.dimshuffle([0] + list(range(2, nd + 2)) + [1])
+        if pool_size == strides:
+            return self._tiled_reduce(x, pool_size, mode)
         out = None
         for _, window in self._taps(x, pool_size, strides, (1,) * nd):
             if out is None:
@@ -330,6 +290,20 @@ class ConvOps:
             else:
                 out = T.maximum(out, window) if mode == "max" else out + window
         return out
+
+    def _tiled_reduce(self, x, pool_size, mode):
+        """Max or sum over windows that tile channels-last ``x`` (strides equal
+        to the pool size): one reduction over the ``p`` axes of its
+        ``(N, out1, p1, out2, p2, ..., C)`` reshape, with channels innermost."""
+        nd = len(pool_size)
+        outs = [x.shape[i + 1] // p for i, p in enumerate(pool_size)]
+        cropped = x[(slice(None),) + tuple(slice(0, o * p) for o, p in zip(outs, pool_size))]
+        shape = [x.shape[0]]
+        for o, p in zip(outs, pool_size):
+            shape += [o, p]
+        tiles = cropped.reshape(shape + [x.shape[nd + 1]], ndim=2 * nd + 2)
+        axes = tuple(2 + 2 * i for i in range(nd))
+        return tiles.max(axis=axes) if mode == "max" else tiles.sum(axis=axes)
 
     def pool2d(self, x, pool_size, strides=(1, 1), padding="valid",
                data_format="channels_last", pool_mode="max"):

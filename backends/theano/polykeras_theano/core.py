@@ -5,8 +5,10 @@ A program is replayed once on symbolic inputs and compiled into a single
 (and whose default updates advance the random streams it draws from).
 """
 import weakref
+from contextlib import nullcontext
 
 import numpy as np
+from polykeras_numpy.parallel import cores
 
 
 def is_python_scalar(value):
@@ -78,8 +80,12 @@ class CoreOps:
         fn = self.lib.function(inputs, symbolic_outputs, updates=updates,
                                on_unused_input="ignore")
 
+        # NumPy kernels share the cores out themselves, with BLAS single-threaded.
+        hold = cores if self.lib.runs_numpy_kernels(fn) else nullcontext
+
         def run(arrays):
-            return [np.asarray(o) for o in fn(*arrays)]
+            with hold():
+                return [np.asarray(o) for o in fn(*arrays)]
         run.function = fn
         self._compiled[program] = run
         return run
