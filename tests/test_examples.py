@@ -25,7 +25,10 @@ def test_mlps_fit_their_random_training_set():
     losses = history.history["loss"]
     assert len(losses) == 40 and np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.1
     assert np.isfinite(loss) and 0.0 <= acc <= 1.0
-    history, (loss, acc) = example.binary(samples=64, epochs=40, batch_size=8)
+    # RMSprop's small steps memorise random binary labels slowly: after 40
+    # epochs the loss had dropped by 0.04-0.12 (dropout noise is ~0.03),
+    # after 70 by 0.10-0.17 (12 seeds on TensorFlow).
+    history, (loss, acc) = example.binary(samples=64, epochs=70, batch_size=8)
     losses = history.history["loss"]
     assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.05
     assert set(history.history) == {"loss", "accuracy"}
