@@ -10,6 +10,15 @@ from polykeras.utils.serialization import (  # noqa: F401
     serialize_keras_object)
 
 
+def time_per_step(seconds):
+    """Keras's time per step: ``'2s/step'``, ``'15ms/step'`` or ``'67us/step'``."""
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
 class Progbar:
     """A Keras-style progress bar.
 
@@ -87,7 +96,7 @@ class Progbar:
             line = f"{current:7d}/Unknown"
         rate = (now - self._start) / max(current, 1)
         if finished:
-            line += f" - {self._elapsed(now)} {rate * 1e3:.0f}ms/step"
+            line += f" - {self._elapsed(now)} {time_per_step(rate)}"
         elif self.target is not None:
             line += f" - ETA: {rate * (self.target - current):.0f}s"
         if self._order:
