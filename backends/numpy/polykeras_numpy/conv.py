@@ -333,24 +333,22 @@ def _conv_setup(x, kernel, strides, padding, data_format, dilation_rate, nsp, op
 
 def _conv(x, kernel, strides, padding, data_format, dilation_rate, op):
     nsp = np.ndim(x) - 2
-    xl, kernel, strides, dilation, pads = _conv_setup(
+    xl, kernel, strides, dilation, _ = _conv_setup(
         x, kernel, strides, padding, data_format, dilation_rate, nsp, op)
-    return _from_last(_conv_forward(xl, kernel, strides, dilation, pads), data_format)
+    return _from_last(conv_channels_last(xl, kernel, strides, padding, dilation), data_format)
 
 
 def _conv_vjp(g, ans, x, kernel, strides=1, padding="valid", data_format="channels_last",
               dilation_rate=1):
     nsp = np.ndim(x) - 2
-    xl, kernel, strides, dilation, pads = _conv_setup(
+    xl, kernel, strides, dilation, _ = _conv_setup(
         x, kernel, strides, padding, data_format, dilation_rate, nsp, "conv")
-    gl = _to_last(g, data_format)
-    dx = dk = None
-    if wants_grad(x):
-        dx = _from_last(_conv_input_grad(gl, kernel, xl.shape, strides, dilation, pads),
-                        data_format).astype(x.dtype, copy=False)
-    if wants_grad(kernel):
-        dk = _conv_kernel_grad(xl, gl, kernel.shape[:nsp], strides, dilation,
-                               pads).astype(kernel.dtype, copy=False)
+    dx, dk = conv_channels_last_grads(xl, kernel, _to_last(g, data_format), strides, padding,
+                                      dilation, wanted=(wants_grad(x), wants_grad(kernel)))
+    if dx is not None:
+        dx = _from_last(dx, data_format).astype(x.dtype, copy=False)
+    if dk is not None:
+        dk = dk.astype(kernel.dtype, copy=False)
     return dx, dk
 
 
@@ -435,10 +433,7 @@ def _pool_setup(x, pool_size, strides, padding, data_format, pool_mode, nsp, op)
                          f"Received: padding={padding!r}")
     x, _ = _check_input(x, nsp, op)
     xl = _to_last(x, data_format)
-    pool_size = _tuple(pool_size, nsp, "pool_size")
-    strides = _tuple(strides, nsp, "strides")
-    pads, outs = _geometry(xl.shape[1:-1], pool_size, strides, (1,) * nsp, padding)
-    return xl, pool_size, strides, pads, outs
+    return xl, _tuple(pool_size, nsp, "pool_size"), _tuple(strides, nsp, "strides")
 
 
 def _lowest(dtype):
@@ -518,7 +513,7 @@ def pool_channels_last_grad(x, out, g, pool_size, strides, padding, mode):
 
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, op):
     nsp = np.ndim(x) - 2
-    xl, pool_size, strides, _, _ = _pool_setup(
+    xl, pool_size, strides = _pool_setup(
         x, pool_size, strides, padding, data_format, pool_mode, nsp, op)
     out = pool_channels_last(xl, pool_size, strides, padding, pool_mode)
     return _from_last(out, data_format)
@@ -527,7 +522,7 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, op):
 def _pool_vjp(g, ans, x, pool_size=None, strides=None, padding="valid",
               data_format="channels_last", pool_mode="max"):
     nsp = np.ndim(x) - 2
-    xl, pool_size, strides, _, _ = _pool_setup(
+    xl, pool_size, strides = _pool_setup(
         x, pool_size, strides, padding, data_format, pool_mode, nsp, "pool")
     dx = pool_channels_last_grad(xl, _to_last(ans, data_format), _to_last(g, data_format),
                                  pool_size, strides, padding, pool_mode)

@@ -11,8 +11,8 @@ goes at the end), and the op runs:
   ``'same'`` padding applied explicitly;
 * on PyTensor, pooling whose strides equal its pool size as one reduction
   over a reshape;
-* everywhere else (PyTensor 3, which has neither module; 1-D ops; depthwise
-  convolution), as a sum over kernel taps: each tap is one strided slice of
+* everywhere else (PyTensor 3, which has neither; depthwise convolution),
+  as a sum over kernel taps: each tap is one strided slice of
   the input contracted with that tap's ``(in, out)`` kernel matrix, which the
   library differentiates like any other graph.
 """
