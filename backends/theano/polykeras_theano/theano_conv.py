@@ -27,6 +27,11 @@ class NumpyKernelOp(Op):
     """An op running a NumPy backend kernel; a function containing one runs
     with the cores held (:func:`polykeras_numpy.parallel.cores`)."""
 
+    def grad(self, inputs, output_grads):
+        return [grad_not_implemented(self, i, v) for i, v in enumerate(inputs)]
+
+
+class _ConvOp(NumpyKernelOp):
     __props__ = ("strides", "padding", "dilation")
 
     def __init__(self, strides, padding, dilation):
@@ -40,11 +45,8 @@ class NumpyKernelOp(Op):
         return conv_channels_last_grads(x, kernel, g, self.strides, self.padding,
                                         self.dilation, wanted)
 
-    def grad(self, inputs, output_grads):
-        return [grad_not_implemented(self, i, v) for i, v in enumerate(inputs)]
 
-
-class Conv(NumpyKernelOp):
+class Conv(_ConvOp):
     """Cross-correlation of channels-last ``x`` with a ``(*k, in, out)`` kernel."""
 
     def make_node(self, x, kernel):
@@ -82,7 +84,7 @@ class Conv(NumpyKernelOp):
                 ConvKernelGrad(*props)(x, kernel, output_grads[0])]
 
 
-class ConvInputGrad(NumpyKernelOp):
+class ConvInputGrad(_ConvOp):
     """Gradient of :class:`Conv` w.r.t. its input (``x`` gives only its shape)."""
 
     def make_node(self, x, kernel, g):
@@ -97,7 +99,7 @@ class ConvInputGrad(NumpyKernelOp):
         return [shapes[0]]
 
 
-class ConvKernelGrad(NumpyKernelOp):
+class ConvKernelGrad(_ConvOp):
     """Gradient of :class:`Conv` w.r.t. its kernel."""
 
     def make_node(self, x, kernel, g):
@@ -165,5 +167,4 @@ class PoolGrad(Pool):
     def infer_shape(self, fgraph, node, shapes):
         return [shapes[0]]
 
-    def grad(self, inputs, output_grads):
-        return [grad_not_implemented(self, i, v) for i, v in enumerate(inputs)]
+    grad = NumpyKernelOp.grad  # first derivatives only
