@@ -8,9 +8,10 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from polykeras_numpy.autodiff import (IndexedGradient, Tape, active_tape, grad_like,
-                                      primitive, wants_grad)
+from polykeras_numpy.autodiff import (IndexedGradient, active_tape, grad_like, primitive,
+                                      wants_grad)
 from polykeras_numpy.conv import BLOCKED_OPS
+from polykeras_numpy.execution import Plan
 from polykeras_numpy.parallel import cores
 
 #: ops of this module through which no gradient flows (their results are constants).
@@ -159,26 +160,23 @@ class CoreOps:
     def compile(self, program):
         """A callable running ``program`` on NumPy arrays (see ``Backend.compile``)."""
         streams = self._new_random_streams()
+        plan = Plan(program)
         # A step with blocked convolutions holds the cores (BLAS single-threaded,
         # polykeras's threads share out blocks and large products); others leave
         # the threading to BLAS.
         hold = cores if any(node.op in BLOCKED_OPS for node in program.schedule) else nullcontext
 
         def run(arrays):
+            if program.has_gradients:
+                # Fresh objects per input: the tape identifies values by id, so
+                # two inputs fed the same array must still be told apart.
+                arrays = [a.view() if isinstance(a, np.ndarray) else a for a in arrays]
             previous = self.__dict__.get("_program_streams")
             self._program_streams = streams
             streams.start_run()
             try:
                 with hold():
-                    if program.has_gradients:
-                        # Fresh objects per input: the tape identifies values by id, so
-                        # two inputs fed the same array must still be told apart.
-                        arrays = [a.view() if isinstance(a, np.ndarray) else a
-                                  for a in arrays]
-                        with Tape():
-                            outputs, new_values = program.run(self, arrays)
-                    else:
-                        outputs, new_values = program.run(self, arrays)
+                    outputs, new_values = plan.run(self, arrays)
             finally:
                 self._program_streams = previous
             for (var, _), value in zip(program.updates, new_values):

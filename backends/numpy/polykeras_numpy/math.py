@@ -359,7 +359,8 @@ class MathOps:
     def sqrt(self, x):
         """Square root of ``max(x, 0)`` (Keras 2 clips negative inputs to 0)."""
         x = np.asarray(x)
-        return np.sqrt(np.maximum(x, np.zeros((), x.dtype)))
+        root = np.maximum(x, np.zeros((), x.dtype), out=np.empty_like(x))
+        return np.sqrt(root, out=root) if root.dtype.kind == "f" else np.sqrt(root)
 
     @primitive(_unary_vjp(lambda ans, x: ans))
     def exp(self, x):
