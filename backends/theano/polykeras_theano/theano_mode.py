@@ -1,6 +1,6 @@
 """The compilation mode of Theano functions (Theano only, not PyTensor).
 
-Theano's default mode, with two changes that matter to a training step:
+Theano's default mode, with these changes for a training step:
 
 * Memory. Unless the user set Theano's ``allow_gc`` flag, the linker keeps
   each function's intermediate arrays between calls (``cvm_nogc``):
@@ -17,6 +17,11 @@ Theano's default mode, with two changes that matter to a training step:
   (:class:`MatMul`): while a function with convolutions holds the cores
   (BLAS single-threaded), a large product is split in bands over them;
   otherwise it is NumPy's product, threaded by BLAS, as ``Dot22`` was.
+* A product scaled by a scalar stays a product and a multiplication, which
+  fusion folds into the elementwise op that follows. Theano's
+  ``local_dot22_to_dot22scalar`` made ``lr * dot(x.T, d)`` a second product
+  (``Dot22Scalar``) beside the ``dot(x.T, d)`` that an optimizer's other
+  terms read: every weight gradient was computed twice.
 
 A mode other than the plain ``Mode`` (``DebugMode``, ``NanGuardMode``,
 profiling...) is left unchanged.
@@ -45,8 +50,8 @@ def training_mode():
         return mode
     if mode.provided_linker == "cvm" and type(config).allow_gc.is_default:
         mode = Mode(linker="cvm_nogc", optimizer=mode.provided_optimizer)
-    return mode.register((in2out(leading_sum_as_gemv), _SUM_POSITION),
-                         (in2out(dot22_as_matmul), _SUM_POSITION))
+    return mode.excluding("local_dot22_to_dot22scalar").register(
+        (in2out(leading_sum_as_gemv), _SUM_POSITION), (in2out(dot22_as_matmul), _SUM_POSITION))
 
 
 @local_optimizer([CAReduce])

@@ -144,6 +144,27 @@ def test_matrix_products_run_as_matmul_ops():
     assert MatMul in kinds and Dot22 not in kinds
 
 
+def test_a_gradient_scaled_by_the_learning_rate_is_computed_once():
+    # Theano's own rewrite made lr * dot(x.T, d) a second product (Dot22Scalar)
+    # beside the dot(x.T, d) that RMSprop's accumulator squares.
+    from polykeras_theano.theano_mode import MatMul
+    from theano.tensor.blas import Dot22Scalar
+    x = K.placeholder((None, 7))
+    w = K.variable(np.random.default_rng(1).standard_normal((7, 3)))
+    lr = K.variable(0.5)
+    g = K.gradients(K.sum(K.square(K.dot(x, w))), [w])[0]
+    f = K.function([x], [w - lr * g / (K.sqrt(K.square(g)) + 1.)])
+    value = np.random.default_rng(2).standard_normal((5, 7)).astype(np.float32)
+    w_value = K.get_value(w)
+    expected_g = 2 * value.T @ (value @ w_value)
+    np.testing.assert_allclose(f([value])[0],
+                               w_value - 0.5 * expected_g / (np.abs(expected_g) + 1.),
+                               rtol=1e-5)
+    kinds = [type(op) for op in _ops(f)]
+    assert Dot22Scalar not in kinds
+    assert kinds.count(MatMul) == 2  # forward x @ w, backward x.T @ d
+
+
 def test_functions_keep_their_buffers_unless_the_user_sets_allow_gc(backend):
     from polykeras_theano.theano_mode import training_mode
     user_set = not type(backend.th.config).allow_gc.is_default
