@@ -158,6 +158,50 @@ def test_conv_blocks_shared_among_threads_equal_one_thread(
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
 
 
+POOL_CASES = [((8, 8), (2, 2), (2, 2), "valid", "max"),   # windows tiling the input
+              ((7, 9), (2, 2), (2, 2), "same", "max"),    # tiles with padding
+              ((7, 9), (3, 2), (1, 2), "valid", "max"),   # overlapping windows
+              ((7, 9), (3, 3), (2, 2), "same", "avg"),
+              ((6, 5, 4), (2, 2, 2), (2, 2, 2), "valid", "max")]
+
+
+@pytest.mark.parametrize("spatial, pool_size, strides, padding, mode", POOL_CASES)
+def test_pooling_shares_samples_among_threads_equal_to_one_thread(
+        three_cores, monkeypatch, spatial, pool_size, strides, padding, mode):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((7, *spatial, 3)).astype(np.float32)
+    x[:, :2] = 0.5  # tied maxima: the first of a window must win on every thread
+    op = getattr(B, f"pool{len(spatial)}d")
+    threads = set()
+    record = parallel.run_chunks
+
+    def run_chunks(task, items, group=None):
+        return record(lambda chunk: threads.add(threading.get_ident()) or task(chunk),
+                      items, group)
+
+    def run():
+        with Tape() as tape:
+            out = op(x, pool_size, strides=strides, padding=padding, pool_mode=mode)
+            return [out] + tape.gradients(B.multiply(B.square(out), out), [x])
+
+    monkeypatch.setattr(conv, "run_chunks", run_chunks)
+    spread = run()
+    assert len(threads) > 1
+    with threadpool_limits(limits=1, user_api="blas"):
+        alone = run()
+    assert np.abs(alone[1]).max() > 0
+    for got, expected in zip(spread, alone):
+        np.testing.assert_array_equal(got, expected)
+    # and one thread equals the sample-by-sample definition
+    for i in range(len(x)):
+        sample = x[i:i + 1]
+        with Tape() as tape:
+            out = op(sample, pool_size, strides=strides, padding=padding, pool_mode=mode)
+            grad, = tape.gradients(B.multiply(B.square(out), out), [sample])
+        np.testing.assert_array_equal(out, alone[0][i:i + 1])
+        np.testing.assert_array_equal(grad, alone[1][i:i + 1])
+
+
 def _workers_seen(monkeypatch, module, name):
     seen = []
     original = getattr(module, name)

@@ -14,6 +14,8 @@ transposed in and out) over any number of spatial dimensions:
   convolutions *are* that input gradient;
 * the kernel gradient sums, over the same blocks, one GEMM of the gathered
   patches with the output gradient.
+* pooling and its gradient go sample by sample in the sense that each core
+  takes a contiguous run of the batch's samples.
 
 Kernels use the Keras/TensorFlow layouts and cross-correlation; ``'same'``
 padding follows TensorFlow (the odd extra cell goes at the end), average
@@ -474,20 +476,42 @@ def _window_counts(in_sizes, pool_size, strides, pads, outs, dtype):
     return count[..., None]
 
 
+def _over_samples(shape, dtype, fill):
+    """A new ``(N, ...)`` array of ``shape`` whose samples ``fill(batch, out)``
+    writes (``out`` is the array's ``[batch]`` part), a contiguous run of
+    samples per core."""
+    result = np.empty(shape, dtype=dtype)
+    if not shape[0]:
+        return result
+
+    def run(samples):
+        batch = slice(samples[0], samples[-1] + 1)
+        fill(batch, result[batch])
+
+    run_chunks(run, range(shape[0]))
+    return result
+
+
 def pool_channels_last(x, pool_size, strides, padding, mode):
     """``'max'`` or ``'avg'`` pooling of a channels-last ``(N, *in, C)`` array
     (``padding`` ``'valid'`` or ``'same'``; the average ignores padded cells).
     Public for the Theano backend, which runs it as an op of its own."""
     nsp = x.ndim - 2
     pads, outs = _geometry(x.shape[1:-1], pool_size, strides, (1,) * nsp, padding)
+    dtype = x.dtype if mode == "max" or x.dtype.kind == "f" else np.dtype(np.float32)
     if mode == "max":
-        w, axes = _pool_windows(_pad(x, pads, _lowest(x.dtype)), pool_size, strides, outs)
-        return w.max(axis=axes)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
-    w, axes = _pool_windows(_pad(x.astype(dtype, copy=False), pads), pool_size, strides, outs)
-    out = w.sum(axis=axes) / _window_counts(x.shape[1:-1], pool_size, strides, pads, outs,
-                                            dtype)
-    return out.astype(dtype, copy=False)
+        def fill(batch, out):
+            w, axes = _pool_windows(_pad(x[batch], pads, _lowest(x.dtype)), pool_size,
+                                    strides, outs)
+            w.max(axis=axes, out=out)
+    else:
+        counts = _window_counts(x.shape[1:-1], pool_size, strides, pads, outs, dtype)
+
+        def fill(batch, out):
+            w, axes = _pool_windows(_pad(x[batch].astype(dtype, copy=False), pads), pool_size,
+                                    strides, outs)
+            np.divide(w.sum(axis=axes), counts, out=out)
+    return _over_samples((x.shape[0], *outs, x.shape[-1]), dtype, fill)
 
 
 def pool_channels_last_grad(x, out, g, pool_size, strides, padding, mode):
@@ -497,18 +521,27 @@ def pool_channels_last_grad(x, out, g, pool_size, strides, padding, mode):
     nsp = x.ndim - 2
     pads, outs = _geometry(x.shape[1:-1], pool_size, strides, (1,) * nsp, padding)
     unit = (1,) * nsp
-    padded = _padded_shape(x.shape, pads)
     if mode == "avg":
-        share = g / _window_counts(x.shape[1:-1], pool_size, strides, pads, outs, g.dtype)
-        return _scatter_taps(lambda tap: share, padded, pool_size, strides, unit, outs, pads,
-                             g.dtype)
-    if pool_size == strides:
-        return _tiled_max_grad(_pad(x, pads, _lowest(x.dtype)), out, g, pool_size, outs, pads)
-    w = _windows(_pad(x, pads, _lowest(x.dtype)), pool_size, strides, unit)
-    winner = w.reshape(w.shape[:nsp + 2] + (-1,)).argmax(axis=-1)  # (N, *out, C)
-    flat = {tap: i for i, tap in enumerate(np.ndindex(*pool_size))}
-    return _scatter_taps(lambda tap: np.where(winner == flat[tap], g, 0), padded, pool_size,
-                         strides, unit, outs, pads, g.dtype)
+        counts = _window_counts(x.shape[1:-1], pool_size, strides, pads, outs, g.dtype)
+
+        def fill(batch, dx):
+            share = g[batch] / counts
+            dx[...] = _scatter_taps(lambda tap: share, _padded_shape(dx.shape, pads), pool_size,
+                                    strides, unit, outs, pads, g.dtype)
+    elif pool_size == strides:
+        def fill(batch, dx):
+            _tiled_max_grad(_pad(x[batch], pads, _lowest(x.dtype)), out[batch], g[batch],
+                            pool_size, outs, pads, dx)
+    else:
+        flat = {tap: i for i, tap in enumerate(np.ndindex(*pool_size))}
+
+        def fill(batch, dx):
+            w = _windows(_pad(x[batch], pads, _lowest(x.dtype)), pool_size, strides, unit)
+            winner = w.reshape(w.shape[:nsp + 2] + (-1,)).argmax(axis=-1)  # (n, *out, C)
+            dx[...] = _scatter_taps(lambda tap: np.where(winner == flat[tap], g[batch], 0),
+                                    _padded_shape(dx.shape, pads), pool_size, strides, unit,
+                                    outs, pads, g.dtype)
+    return _over_samples(x.shape, g.dtype, fill)
 
 
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, op):
@@ -529,11 +562,11 @@ def _pool_vjp(g, ans, x, pool_size=None, strides=None, padding="valid",
     return (_from_last(dx, data_format).astype(x.dtype, copy=False),)
 
 
-def _tiled_max_grad(xp, best, g, pool_size, outs, pads):
+def _tiled_max_grad(xp, best, g, pool_size, outs, pads, dx):
     """Max pooling's input gradient when the windows tile the input (strides
-    equal to the pool size): each window's gradient goes to its first maximum
-    in window order. One comparison marks every maximum; a pass over the taps
-    then clears the later ones of tied windows."""
+    equal to the pool size), written into ``dx``: each window's gradient goes
+    to its first maximum in window order. One comparison marks every maximum;
+    a pass over the taps then clears the later ones of tied windows."""
     nsp = len(pool_size)
     tiles = _tiles(xp, pool_size, outs)
     window_axes = tuple(range(2, 2 * nsp + 1, 2))
@@ -543,13 +576,14 @@ def _tiled_max_grad(xp, best, g, pool_size, outs, pads):
         hit = hits[(slice(None),) + sum(((slice(None), t) for t in tap), ()) + (slice(None),)]
         hit &= ~taken
         taken |= hit
-    dtiles = (hits * np.expand_dims(g, window_axes)).reshape(xp[_tile_crop(pool_size, outs)].shape)
-    if dtiles.shape == xp.shape and not any(b or a for b, a in pads):
-        return dtiles
-    dxp = np.zeros(xp.shape, dtype=g.dtype)
-    dxp[_tile_crop(pool_size, outs)] = dtiles
-    return dxp[(slice(None),) + tuple(slice(b, n - a) for (b, a), n in
-                                      zip(pads, xp.shape[1:-1])) + (slice(None),)]
+    g = np.expand_dims(g, window_axes)
+    if xp.shape == dx.shape and tiles.size == dx.size:  # no padding, no cells left over
+        np.multiply(hits, g, out=dx.reshape(tiles.shape))
+        return
+    dxp = np.zeros(xp.shape, dtype=dx.dtype)
+    dxp[_tile_crop(pool_size, outs)] = (hits * g).reshape(xp[_tile_crop(pool_size, outs)].shape)
+    dx[...] = dxp[(slice(None),) + tuple(slice(b, n - a) for (b, a), n in
+                                         zip(pads, xp.shape[1:-1])) + (slice(None),)]
 
 
 # ---------------------------------------------------------------------------
