@@ -11,7 +11,6 @@ import numpy as np
 from polykeras_numpy.autodiff import (IndexedGradient, active_tape, grad_like, primitive,
                                       wants_grad)
 from polykeras_numpy.conv import BLOCKED_OPS
-from polykeras_numpy.execution import Plan
 from polykeras_numpy.parallel import cores
 
 #: ops of this module through which no gradient flows (their results are constants).
@@ -159,6 +158,8 @@ class CoreOps:
 
     def compile(self, program):
         """A callable running ``program`` on NumPy arrays (see ``Backend.compile``)."""
+        # Imported here: execution runs the ops with this module's and math's helpers.
+        from polykeras_numpy.execution import Plan
         streams = self._new_random_streams()
         plan = Plan(program)
         # A step with blocked convolutions holds the cores (BLAS single-threaded,

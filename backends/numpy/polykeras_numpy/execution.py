@@ -19,31 +19,23 @@ import numpy as np
 
 from polykeras.backend.graph import Context, SymbolicTensor
 from polykeras_numpy.autodiff import Tape
+from polykeras_numpy.core import operands
+from polykeras_numpy.math import nonnegative_root
 
 
 def _binary(ufunc):
     def into(buffer, x, y):
-        other = y if x is buffer else x
-        if not isinstance(other, (bool, int, float)):
-            other = np.asarray(other)
-            if other.dtype != buffer.dtype or np.broadcast_shapes(other.shape,
-                                                                  buffer.shape) != buffer.shape:
-                return None
+        x, y = operands(x, y)  # the dtype rules of the ops themselves
+        if x.dtype != buffer.dtype or np.broadcast_shapes(x.shape, y.shape) != buffer.shape:
+            return None
         return ufunc(x, y, out=buffer)
     return into
 
 
-def _unary(*ufuncs):
+def _unary(ufunc):
     def into(buffer, x):
-        for ufunc in ufuncs:
-            ufunc(buffer, out=buffer)
-        return buffer
+        return ufunc(buffer, out=buffer)
     return into
-
-
-def _clip_below_zero(x, out):
-    # K.sqrt takes the root of max(x, 0), like Keras 2.
-    return np.maximum(x, np.zeros((), x.dtype), out=out)
 
 
 #: ops that may write into a dead argument, and how (``None``: fall back).
@@ -55,7 +47,7 @@ IN_PLACE = {
     "maximum": _binary(np.maximum),
     "minimum": _binary(np.minimum),
     "square": _unary(np.square),
-    "sqrt": _unary(_clip_below_zero, np.sqrt),
+    "sqrt": _unary(nonnegative_root),
     "negative": _unary(np.negative),
     "abs": _unary(np.abs),
     "exp": _unary(np.exp),

@@ -193,6 +193,13 @@ def _zero_vjp(g, ans, x):
     return (grad_like(np.zeros_like(g), x),)
 
 
+def nonnegative_root(x, out):
+    """``K.sqrt``: the square root of ``max(x, 0)`` (Keras 2 clips negative
+    inputs to 0), computed into the floating-point array ``out``."""
+    np.maximum(x, np.zeros((), x.dtype), out=out)
+    return np.sqrt(out, out=out)
+
+
 def _sqrt_vjp(g, ans, x):
     with np.errstate(divide="ignore", invalid="ignore"):
         return (grad_like(np.where(np.asarray(x) >= 0, g * 0.5 / ans, 0), x),)
@@ -359,8 +366,7 @@ class MathOps:
     def sqrt(self, x):
         """Square root of ``max(x, 0)`` (Keras 2 clips negative inputs to 0)."""
         x = np.asarray(x)
-        root = np.maximum(x, np.zeros((), x.dtype), out=np.empty_like(x))
-        return np.sqrt(root, out=root) if root.dtype.kind == "f" else np.sqrt(root)
+        return nonnegative_root(x, np.empty(x.shape, np.sqrt(np.zeros((), x.dtype)).dtype))
 
     @primitive(_unary_vjp(lambda ans, x: ans))
     def exp(self, x):
