@@ -13,8 +13,8 @@ import pytest
 from polykeras import backend as K
 from polykeras import layers
 from polykeras.engine import Input, Model, Sequential
-from polykeras.layers import (GRU, LSTM, Bidirectional, Conv2D, Dense, Dropout, Flatten,
-                              Masking, SimpleRNN, TimeDistributed)
+from polykeras.layers import (GRU, LSTM, BatchNormalization, Bidirectional, Conv2D, Dense,
+                              Dropout, Flatten, Masking, SimpleRNN, TimeDistributed)
 
 ATOL = 1e-5
 rng = np.random.default_rng(5)
@@ -61,6 +61,25 @@ def test_time_distributed_dense_both_paths():
     out_dynamic, out_static = _run([dynamic, static], [y_dynamic, y_static], [data, data])
     np.testing.assert_allclose(out_dynamic, expected, atol=ATOL)
     np.testing.assert_allclose(out_static, expected, atol=ATOL)
+
+
+@pytest.mark.parametrize("batch", [None, 6])
+def test_time_distributed_batch_normalization_updates_its_moving_averages(batch):
+    # With a fixed batch size the K.rnn path cannot carry the moving-average
+    # updates out of its loop, so both input kinds take the reshape path.
+    layer = TimeDistributed(BatchNormalization(momentum=0.5), name="td_bn")
+    x = Input(batch_shape=(batch, 4, 3))
+    model = Model(x, layer(x))
+    model.compile("sgd", "mse")
+    data = (_f32(6, 4, 3) * 2 + 3).astype(np.float32)
+    model.train_on_batch(data, data)
+    moving_mean, moving_variance = K.batch_get_value(
+        [layer.layer.moving_mean, layer.layer.moving_variance])
+    frames = data.reshape(-1, 3).astype(np.float64)  # statistics over batch and time
+    unbiased = frames.var(axis=0) * len(frames) / (len(frames) - 1.001)
+    np.testing.assert_allclose(moving_mean, 0.5 * frames.mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(moving_variance, 0.5 + 0.5 * unbiased, rtol=1e-4)
+    assert len(model.updates) == 2 and not layer.layer.get_updates_for(None)
 
 
 def test_time_distributed_model_video_classifier_trains():

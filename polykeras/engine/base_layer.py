@@ -7,6 +7,7 @@ or of other layers) builds it on first use, records a
 shape, mask and history, so models can be assembled and their shapes known
 without running a backend.
 """
+import contextlib
 import inspect
 import re
 
@@ -35,6 +36,29 @@ def shape_of(tensor):
     """The Keras shape of a tensor: ``_keras_shape`` if set, else its static shape."""
     shape = getattr(tensor, "_keras_shape", None)
     return tuple(shape) if shape is not None else K.int_shape(tensor)
+
+
+#: The lists :func:`recording_updates` is filling, innermost last.
+_update_recorders = []
+
+
+@contextlib.contextmanager
+def recording_updates():
+    """Collect ``(layer, count)`` for every :meth:`Layer.add_update` call made
+    inside the block, so a caller can take back updates made on tensors that
+    do not outlive it (:func:`discard_updates`)."""
+    added = []
+    _update_recorders.append(added)
+    try:
+        yield added
+    finally:
+        _update_recorders.remove(added)
+
+
+def discard_updates(added):
+    """Remove the updates :func:`recording_updates` collected from their layers."""
+    for layer, count in reversed(added):
+        del layer._updates[len(layer._updates) - count:]
 
 
 def _snake_case(name):
@@ -206,7 +230,10 @@ class Layer:
 
     def add_update(self, updates, inputs=None):
         """Add ``(variable, new_value)`` updates run at each training step."""
-        self._updates.extend((update, inputs) for update in to_list(updates))
+        updates = to_list(updates)
+        self._updates.extend((update, inputs) for update in updates)
+        for added in _update_recorders:
+            added.append((self, len(updates)))
 
     @property
     def losses(self):

@@ -9,7 +9,8 @@ layers' weights.
 import copy
 
 from polykeras import backend as K
-from polykeras.engine.base_layer import InputSpec, Layer, shape_of, to_list
+from polykeras.engine.base_layer import (InputSpec, Layer, discard_updates, recording_updates,
+                                         shape_of, to_list)
 from polykeras.layers.recurrent import _has_arg, _standardize_args
 
 __all__ = ["Wrapper", "TimeDistributed", "Bidirectional"]
@@ -88,8 +89,10 @@ class TimeDistributed(Wrapper):
     ``(batch, ...)`` slices, with the same weights at every timestep. Any
     layer works, a whole model included (an image model becomes a video model:
     ``TimeDistributed(cnn)(video)``). With a fixed batch size the slices go
-    through ``K.rnn`` (as in Keras 2); otherwise the input is reshaped to
-    ``(batch * time, ...)``, the layer applied once, and the result reshaped back.
+    through ``K.rnn`` (as in Keras 2); otherwise, or when the layer makes
+    updates (a BatchNormalization's moving averages, which a ``K.rnn`` step
+    cannot hand out), the input is reshaped to ``(batch * time, ...)``, the
+    layer applied once, and the result reshaped back.
 
     Args:
         layer: the layer (or model) to apply.
@@ -132,12 +135,8 @@ class TimeDistributed(Wrapper):
     def call(self, inputs, training=None, mask=None):
         kwargs = {"training": training} if _has_arg(self.layer.call, "training") else {}
         input_shape = shape_of(inputs)
-        if input_shape[0]:
-            def step(x, _):
-                return self.layer.call(x, **kwargs), []
-            _, outputs, _ = K.rnn(step, inputs, initial_states=[], input_length=input_shape[1],
-                                  unroll=False)
-        else:
+        outputs = self._call_per_step(inputs, kwargs) if input_shape[0] else None
+        if outputs is None:
             inner_inputs = K.reshape(inputs, (-1,) + tuple(input_shape[2:]))
             inner_outputs = self.layer.call(inner_inputs, **kwargs)
             self._input_map[id(inputs)] = [inner_inputs]
@@ -149,6 +148,20 @@ class TimeDistributed(Wrapper):
         regularizer = getattr(self.layer, "activity_regularizer", None)
         if regularizer is not None:
             self.add_loss(regularizer(outputs), inputs)
+        return outputs
+
+    def _call_per_step(self, inputs, kwargs):
+        """The layer applied slice by slice through ``K.rnn``; ``None`` (and no
+        updates left behind) when the layer made updates inside the loop."""
+        def step(x, _):
+            return self.layer.call(x, **kwargs), []
+
+        with recording_updates() as added:
+            _, outputs, _ = K.rnn(step, inputs, initial_states=[],
+                                  input_length=shape_of(inputs)[1], unroll=False)
+        if added:
+            discard_updates(added)
+            return None
         return outputs
 
     def compute_mask(self, inputs, mask=None):
