@@ -1,17 +1,11 @@
 """Core layers: Dense, Activation, Dropout (and its spatial forms), Flatten, Reshape,
 Permute, RepeatVector, ActivityRegularization, Masking and Lambda.
 
-Also here: :class:`SafeModeScope`, which decides whether a ``Lambda`` saved
-as Python bytecode may be rebuilt (it may not unless the caller opts in with
-``safe_mode=False``), and the bytecode helpers that write and read the
-Keras 2 format of such functions.
+A ``Lambda`` saved as Python bytecode is rebuilt only when the caller opts in
+(``safe_mode=False`` or :class:`~polykeras.utils.generic_utils.SafeModeScope`);
+the bytecode helpers are in :mod:`polykeras.utils.generic_utils`, as in Keras 2.
 """
-import binascii
-import codecs
 import inspect
-import marshal
-import sys
-import threading
 import types
 
 import numpy as np
@@ -19,6 +13,8 @@ import numpy as np
 from polykeras import activations, constraints, initializers, regularizers
 from polykeras import backend as K
 from polykeras.engine.base_layer import InputSpec, Layer
+from polykeras.utils.generic_utils import (
+    SafeModeScope, func_dump, func_load, in_safe_mode, is_named_function)
 from polykeras.utils.legacy import legacy_arguments
 from polykeras.utils.serialization import resolve_name
 
@@ -549,117 +545,7 @@ class Masking(Layer):
         return {**super().get_config(), "mask_value": self.mask_value}
 
 
-# --- safe mode and function serialization ------------------------------------------------
-
-_safe_mode = threading.local()
-
-
-def in_safe_mode():
-    """Whether rebuilding Python code from a config is refused (the default: True)."""
-    stack = getattr(_safe_mode, "stack", None)
-    return stack[-1] if stack else True
-
-
-class SafeModeScope:
-    """Within this block, configs holding Python bytecode load only if ``safe_mode`` is False.
-
-    Loading a ``Lambda`` whose function was saved as bytecode runs code that
-    came from a file. That is refused by default; a caller who trusts the file
-    opts in with ``safe_mode=False`` (here, or on ``Lambda.from_config`` /
-    ``polykeras.layers.deserialize``).
-
-    Args:
-        safe_mode: ``True`` to refuse bytecode, ``False`` to allow it.
-
-    Example:
-        >>> with SafeModeScope(False):
-        ...     model = Model.from_config(trusted_config)
-    """
-
-    def __init__(self, safe_mode=True):
-        self.safe_mode = bool(safe_mode)
-
-    def __enter__(self):
-        if not hasattr(_safe_mode, "stack"):
-            _safe_mode.stack = []
-        _safe_mode.stack.append(self.safe_mode)
-        return self
-
-    def __exit__(self, *exc):
-        _safe_mode.stack.pop()
-
-
-def _is_named_function(fn):
-    """A module-level function: saved by name rather than as bytecode."""
-    if isinstance(fn, types.BuiltinFunctionType):
-        return True
-    return (isinstance(fn, types.FunctionType) and fn.__name__ != "<lambda>"
-            and fn.__closure__ is None and "<locals>" not in fn.__qualname__)
-
-
-def func_dump(fn):
-    """A Python function as JSON-friendly data, in the Keras 2 format.
-
-    Args:
-        fn: a Python function (lambdas and closures included).
-
-    Returns:
-        ``(code, defaults, closure)``: the base64 of the marshalled code
-        object, the default argument values and the closure cell values.
-
-    Example:
-        >>> code, defaults, closure = func_dump(lambda x, k=2: x * k)
-    """
-    code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
-    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
-    return code, fn.__defaults__, closure
-
-
-def _cell(value):
-    return (lambda: value).__closure__[0]
-
-
-def func_load(code, defaults=None, closure=None, globs=None, where="Lambda"):
-    """Rebuild a function from :func:`func_dump`'s output. This runs code from the data:
-    callers check :func:`in_safe_mode` first.
-
-    Args:
-        code: the base64 code string, or the whole ``(code, defaults, closure)``.
-        defaults, closure: as written by :func:`func_dump`.
-        globs: the function's globals (default: this module's, which hold ``K``
-            and ``np`` as in Keras 2).
-        where: what is being loaded, for error messages.
-
-    Raises:
-        ValueError: the bytecode was written by another Python version.
-
-    Example:
-        >>> func_load(func_dump(lambda x: x + 1))(1)
-        2
-    """
-    if isinstance(code, (tuple, list)):
-        code, defaults, closure = code
-    try:
-        raw = codecs.decode(code.encode("ascii"), "base64")
-    except (UnicodeEncodeError, binascii.Error, ValueError):
-        raw = code.encode("raw_unicode_escape")  # Keras < 2.1.2 wrote raw bytes
-    try:
-        code_object = marshal.loads(raw)
-    except (ValueError, EOFError, TypeError) as exc:
-        raise ValueError(
-            f"{where}: the function in the config is Python bytecode that this Python "
-            f"({sys.version.split()[0]}) cannot read; bytecode only loads in the Python "
-            "version that saved it. Rebuild the layer from code, or pass the function "
-            f"through custom_objects. Cause: {exc}") from exc
-    if not isinstance(code_object, types.CodeType):
-        raise ValueError(f"{where}: expected Python bytecode of a function in the config. "
-                         f"Received an object of type {type(code_object).__name__}.")
-    cells = None if closure is None else tuple(_cell(v) for v in closure)
-    return types.FunctionType(code_object, globs if globs is not None else globals(),
-                              name=code_object.co_name,
-                              argdefs=tuple(defaults) if defaults is not None else None,
-                              closure=cells)
-
+# --- function serialization for Lambda --------------------------------------------------
 
 def _backend_functions():
     return {name: getattr(K, name) for name in dir(K)
@@ -667,7 +553,7 @@ def _backend_functions():
 
 
 def _serialize_function(fn, what, layer_name):
-    if _is_named_function(fn):
+    if is_named_function(fn):
         return fn.__name__, "function"
     if isinstance(fn, types.FunctionType):
         return func_dump(fn), "lambda"
