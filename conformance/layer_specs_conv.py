@@ -1,6 +1,6 @@
 """Layer cases: the convolutions (1D/2D/3D, separable, depthwise, transposed) of
-``polykeras.layers.convolutional`` and the cropping, upsampling and zero-padding
-layers of ``polykeras.layers.spatial``.
+``polykeras.layers.convolutional`` and ``polykeras.layers.separable``, and the
+cropping, upsampling and zero-padding layers of ``polykeras.layers.spatial``.
 
 Both data formats, strides, dilation, ``'same'`` / ``'valid'`` / ``'causal'``
 padding and ``output_padding`` are covered on tiny inputs; every class has a

@@ -174,6 +174,17 @@ CONV3D_CASES = [  # strides, padding, dilation_rate
 ]
 
 
+def test_keras2_import_paths_of_the_convolutional_module():
+    # Keras 2 kept these in keras.layers.convolutional; code importing them
+    # from there (or subclassing its _Conv base) gets the same classes.
+    for name in ("SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D", "Cropping2D",
+                 "ZeroPadding3D", "UpSampling1D", "Conv2DTranspose"):
+        assert getattr(convolutional, name) is getattr(L, name)
+    assert issubclass(L.Conv2D, convolutional._Conv)
+    assert issubclass(L.SeparableConv2D, convolutional._Conv)
+    assert len(L.__all__) == len(set(L.__all__))
+
+
 def test_conv3d_matches_numpy():
     r = rng()
     x_last = r.randn(2, 4, 5, 4, 2).astype("float32")

@@ -16,6 +16,7 @@ from polykeras.layers.noise import *
 from polykeras.layers.normalization import *
 from polykeras.layers.pooling import *
 from polykeras.layers.recurrent import *
+from polykeras.layers.separable import *
 from polykeras.layers.spatial import *
 from polykeras.layers.wrappers import *
 from polykeras.layers.core import SafeModeScope
@@ -24,11 +25,12 @@ from polykeras.utils.serialization import deserialize_keras_object
 # Each family module lists its public names in its own ``__all__``.
 from polykeras.layers import (advanced_activations, convolutional, convolutional_recurrent, core,
                               embeddings, local, merge, noise, normalization, pooling, recurrent,
-                              spatial, wrappers)
+                              separable, spatial, wrappers)
 
 __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserialize"]
 for _family in (advanced_activations, convolutional, convolutional_recurrent, core, embeddings,
-                local, merge, noise, normalization, pooling, recurrent, spatial, wrappers):
+                local, merge, noise, normalization, pooling, recurrent, separable, spatial,
+                wrappers):
     __all__ += _family.__all__
 del _family
 

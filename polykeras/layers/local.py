@@ -19,7 +19,7 @@ when the layer is built, since it fixes the number of kernels.
 from polykeras import activations, constraints, initializers, regularizers
 from polykeras import backend as K
 from polykeras.engine.base_layer import InputSpec, Layer
-from polykeras.layers.convolutional import conv1d_input_dim, kernel_dims
+from polykeras.layers.conv_base import conv1d_input_dim, kernel_dims
 from polykeras.utils.conv_utils import (
     keras1_arguments,
     normalize_padding,
