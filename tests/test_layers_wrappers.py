@@ -71,7 +71,7 @@ def test_time_distributed_batch_normalization_updates_its_moving_averages(batch)
     x = Input(batch_shape=(batch, 4, 3))
     model = Model(x, layer(x))
     model.compile("sgd", "mse")
-    data = (_f32(6, 4, 3) * 2 + 3).astype(np.float32)
+    data = _f32(6, 4, 3) * 2 + 3
     model.train_on_batch(data, data)
     moving_mean, moving_variance = K.batch_get_value(
         [layer.layer.moving_mean, layer.layer.moving_variance])
@@ -80,6 +80,19 @@ def test_time_distributed_batch_normalization_updates_its_moving_averages(batch)
     np.testing.assert_allclose(moving_mean, 0.5 * frames.mean(axis=0), rtol=1e-4)
     np.testing.assert_allclose(moving_variance, 0.5 + 0.5 * unbiased, rtol=1e-4)
     assert len(model.updates) == 2 and not layer.layer.get_updates_for(None)
+
+
+def test_time_distributed_model_without_updates_keeps_the_per_step_path():
+    # A nested model hands on its layers' (empty) update lists: that alone must
+    # not send a fixed-batch input down the reshape path.
+    frame_model = Sequential([Dense(3, input_shape=(4,)), Dense(2)])
+    layer = TimeDistributed(frame_model)
+    x = Input(batch_shape=(2, 5, 4))
+    y = layer(x)
+    assert not layer._input_map  # only the reshape path maps inner inputs
+    data = _f32(2, 5, 4)
+    per_frame = np.stack([frame_model.predict(data[:, t]) for t in range(5)], axis=1)
+    np.testing.assert_allclose(_run([x], [y], [data])[0], per_frame, atol=ATOL)
 
 
 def test_time_distributed_model_video_classifier_trains():

@@ -232,8 +232,9 @@ class Layer:
         """Add ``(variable, new_value)`` updates run at each training step."""
         updates = to_list(updates)
         self._updates.extend((update, inputs) for update in updates)
-        for added in _update_recorders:
-            added.append((self, len(updates)))
+        if updates:  # a network hands on its layers' updates, often none
+            for added in _update_recorders:
+                added.append((self, len(updates)))
 
     @property
     def losses(self):

@@ -135,7 +135,7 @@ class TimeDistributed(Wrapper):
     def call(self, inputs, training=None, mask=None):
         kwargs = {"training": training} if _has_arg(self.layer.call, "training") else {}
         input_shape = shape_of(inputs)
-        outputs = self._call_per_step(inputs, kwargs) if input_shape[0] else None
+        outputs = self._call_per_step(inputs, input_shape[1], kwargs) if input_shape[0] else None
         if outputs is None:
             inner_inputs = K.reshape(inputs, (-1,) + tuple(input_shape[2:]))
             inner_outputs = self.layer.call(inner_inputs, **kwargs)
@@ -150,15 +150,15 @@ class TimeDistributed(Wrapper):
             self.add_loss(regularizer(outputs), inputs)
         return outputs
 
-    def _call_per_step(self, inputs, kwargs):
+    def _call_per_step(self, inputs, length, kwargs):
         """The layer applied slice by slice through ``K.rnn``; ``None`` (and no
         updates left behind) when the layer made updates inside the loop."""
         def step(x, _):
             return self.layer.call(x, **kwargs), []
 
         with recording_updates() as added:
-            _, outputs, _ = K.rnn(step, inputs, initial_states=[],
-                                  input_length=shape_of(inputs)[1], unroll=False)
+            _, outputs, _ = K.rnn(step, inputs, initial_states=[], input_length=length,
+                                  unroll=False)
         if added:
             discard_updates(added)
             return None
