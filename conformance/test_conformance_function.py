@@ -165,6 +165,17 @@ def test_gradients_of_non_scalar_sum():
     np.testing.assert_allclose(g, [2., 4., 6.])
 
 
+def test_relu_gradient_is_zero_at_zero():
+    """The rectifier passes no gradient at 0, on every backend (as TensorFlow's relu):
+    an all-zero input patch convolved with a zero bias gives exact zeros."""
+    x = K.placeholder(shape=(5,))
+    y = K.relu(x)
+    a = np.array([-1., 0., 0.5, 2., -0.], dtype=np.float32)
+    value, grad = K.function([x], [y, K.gradients(K.sum(y * 3.), [x])[0]])([a])
+    np.testing.assert_array_equal(value, [0., 0., 0.5, 2., 0.])
+    np.testing.assert_array_equal(grad, [0., 0., 3., 3., 0.])
+
+
 def test_stop_gradient_blocks():
     """stop_gradient(w) * w differentiates as w; a list input gives a list."""
     w = K.variable([1., -2., 3.])

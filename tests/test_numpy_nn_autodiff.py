@@ -87,6 +87,7 @@ def check_gradients(build, arrays, rtol=1e-5, atol=1e-7):
 
 # Each case: (op whose rule it checks, builder over K, inputs).
 CASES = [
+    ("relu", lambda x: K.relu(x), [U(3, 4, low=-2, high=2)]),
     ("sigmoid", lambda x: K.sigmoid(x), [U(3, 4, low=-6, high=6)]),
     ("tanh", lambda x: K.tanh(x), [U(3, 4, low=-3, high=3)]),
     ("softplus", lambda x: K.softplus(x), [U(3, 4, low=-6, high=6)]),

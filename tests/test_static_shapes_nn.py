@@ -19,7 +19,7 @@ def ops_between(outputs, inputs=()):
 
 # --- nn -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fn", [K.sigmoid, K.tanh, K.softplus])
+@pytest.mark.parametrize("fn", [K.sigmoid, K.tanh, K.softplus, K.relu])
 def test_elementwise_primitives_record_their_op(fn):
     y = fn(ph((None, 3), "float64"))
     assert (y.node.op, y.shape, y.dtype) == (fn.__name__, (None, 3), "float64")
@@ -33,8 +33,13 @@ def test_softmax_normalizes_axis_and_rejects_scalars():
         K.softmax(ph(()))
 
 
+def test_relu_options_are_built_from_the_plain_rectifier():
+    y = K.relu(ph((None, 5), "float64"), alpha=0.2, max_value=6., threshold=1.)
+    assert (y.shape, y.dtype) == ((None, 5), "float64")
+    assert y.node.op != "relu" and "relu" in ops_between(y)
+
+
 @pytest.mark.parametrize("fn,kwargs", [
-    (K.relu, {}), (K.relu, {"alpha": 0.2, "max_value": 6., "threshold": 1.}),
     (K.elu, {"alpha": 0.5}), (K.softsign, {}), (K.hard_sigmoid, {}),
 ])
 def test_composite_activations_keep_shape_and_dtype(fn, kwargs):

@@ -44,7 +44,18 @@ def _softmax_vjp(g, ans, x, axis=-1):
 
 
 class NNOps:
-    """The nn primitives: sigmoid, tanh, softplus, softmax, in_top_k."""
+    """The nn primitives: relu, sigmoid, tanh, softplus, softmax, in_top_k."""
+
+    @primitive(lambda g, ans, x: (grad_like(g * (ans > 0), x),))
+    def relu(self, x):
+        """The rectifier ``max(x, 0)``; its gradient at 0 is 0.
+
+        Example:
+            >>> NumpyBackend().relu(np.float32([-1., 0., 2.]))
+            array([0., 0., 2.], dtype=float32)
+        """
+        x = np.asarray(x)
+        return np.maximum(x, np.zeros((), x.dtype))
 
     @primitive(lambda g, ans, x: (grad_like(g * ans * (1 - ans), x),))
     def sigmoid(self, x):

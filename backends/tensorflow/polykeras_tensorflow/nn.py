@@ -5,6 +5,11 @@ from polykeras_tensorflow.common import tf, to_tensor
 class NNOps:
     """The neural-network primitives."""
 
+    def relu(self, x):
+        """The rectifier ``max(x, 0)`` (``tf.nn.relu``: Grappler fuses it with a
+        preceding convolution or matrix product and its bias)."""
+        return tf.nn.relu(to_tensor(x))
+
     def sigmoid(self, x):
         """Logistic sigmoid."""
         return tf.sigmoid(to_tensor(x))

@@ -4,6 +4,13 @@
 class NNOps:
     """The nn primitives."""
 
+    def relu(self, x):
+        """The rectifier ``max(x, 0)``, its gradient 0 at 0 (a switch, not a maximum,
+        whose gradient would go to ``x`` on the tie)."""
+        T = self.T
+        x = self._tensor(x)
+        return T.switch(T.gt(x, 0), x, T.zeros_like(x))
+
     def sigmoid(self, x):
         """Logistic sigmoid."""
         return self.lib.sigmoid(self._tensor(x))

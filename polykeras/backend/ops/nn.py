@@ -1,7 +1,7 @@
 """Neural-network functions: activations, losses, dropout and normalization.
 
-``sigmoid``, ``tanh``, ``softplus``, ``softmax`` and ``in_top_k`` are
-primitives (one backend method each). Everything else is written once here
+``sigmoid``, ``tanh``, ``softplus``, ``softmax``, ``in_top_k`` and the plain
+rectifier ``relu(x)`` are primitives (one backend method each). Everything else is written once here
 over other K functions, in numerically stable forms: crossentropies on
 logits go through ``logsumexp`` / ``softplus(-|x|)``, crossentropies on
 probabilities clip them to ``[epsilon, 1 - epsilon]`` as Keras 2 does.
@@ -68,6 +68,7 @@ def dynamic_dims(x, what="this operation"):
 
 # --- activations --------------------------------------------------------------------------
 
+@register_op
 def relu(x, alpha=0., max_value=None, threshold=0.):
     """Rectified linear unit, with Keras 2's leaky slope, cap and threshold.
 
@@ -80,16 +81,20 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
         max_value: saturation value, or ``None`` for no cap.
         threshold: where the unit switches on.
 
+    The plain rectifier ``max(x, 0)`` is one backend op, whose gradient at 0
+    is 0 as in TensorFlow (so a backend can hand it to a fused kernel); the
+    other forms are built from it as in Keras 2.
+
     Example:
         >>> K.eval(K.relu(K.constant([-2., 1., 8.]), alpha=0.5, max_value=6.))
         array([-1.,  1.,  6.], dtype=float32)
     """
     if alpha != 0.:
-        negative_part = relu(threshold - x) if threshold != 0. else relu(-x)
+        negative_part = _unary("relu", threshold - x if threshold != 0. else -x)
     if threshold != 0.:
         y = x * kvars.cast(kmath.greater(x, threshold), _dtype(x))
     else:
-        y = kmath.maximum(x, 0.)
+        y = _unary("relu", x)
     if max_value is not None:
         y = kmath.clip(y, 0., max_value)
     if alpha != 0.:
