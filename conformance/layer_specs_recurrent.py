@@ -1,6 +1,6 @@
 """Layer cases: the recurrent layers (SimpleRNN, GRU, LSTM, ConvLSTM2D) and the generic
 RNN with built-in and stacked cells (``polykeras.layers.recurrent``,
-``polykeras.layers.convolutional_recurrent``).
+``polykeras.layers.recurrent_cells``, ``polykeras.layers.convolutional_recurrent``).
 
 Covered: return_sequences / return_state, go_backwards, unroll, masking,
 GRU ``reset_after`` and both ``implementation`` values, dropout (training

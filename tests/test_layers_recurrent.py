@@ -302,6 +302,22 @@ def test_rnn_with_plain_cell_and_config():
     assert isinstance(RNN([LSTMCell(2), LSTMCell(2)]).cell, layers.StackedRNNCells)
 
 
+def test_keras2_import_paths_of_the_recurrent_module():
+    # Keras 2 kept the cells and StackedRNNCells in keras.layers.recurrent; code importing
+    # them from there gets the classes of polykeras.layers.recurrent_cells.
+    from polykeras import plugins
+    from polykeras.layers import recurrent, recurrent_cells
+    for name in recurrent.__all__:
+        assert getattr(recurrent, name) is getattr(layers, name)
+        assert plugins.manager.registry("layers")[name] is getattr(layers, name)
+    for name in recurrent_cells.__all__:
+        assert getattr(recurrent_cells, name) is getattr(recurrent, name)
+    stacked = StackedRNNCells([LSTMCell(2), GRUCell(3)])
+    clone = layers.deserialize(json.loads(json.dumps(layers.serialize(stacked))))
+    assert type(clone) is StackedRNNCells
+    assert [type(cell) for cell in clone.cells] == [LSTMCell, GRUCell]
+
+
 KERAS2_LSTM_CONFIG_KEYS = {
     "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
     "stateful", "unroll", "units", "activation", "recurrent_activation", "use_bias",

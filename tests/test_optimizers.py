@@ -445,6 +445,15 @@ def test_get_instance_dict_and_aliases():
     assert optimizers.sgd is optimizers.SGD and optimizers.nadam is optimizers.Nadam
 
 
+def test_base_class_and_clipping_are_exported_here():
+    # They live in polykeras.optimizer_base; Keras 2 code imports them from keras.optimizers.
+    from polykeras import optimizer_base
+    assert optimizers.Optimizer is optimizer_base.Optimizer
+    assert optimizers.clip_norm is optimizer_base.clip_norm
+    assert all(hasattr(optimizers, name) for name in optimizers.__all__)
+    assert all(issubclass(cls, optimizers.Optimizer) for cls in optimizers._BUILTINS.values())
+
+
 def test_get_rejects_unknown_names_and_types():
     with pytest.raises(ValueError, match="Unknown optimizer: 'adamm'.*Did you mean.*adam"):
         optimizers.get("adamm")

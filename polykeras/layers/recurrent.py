@@ -2,11 +2,11 @@
 
 A cell is any object with ``state_size`` (an int, or one int per state) and
 ``call(inputs, states, training=None) -> (output, new_states)`` working on
-one timestep. The built-in cells (:mod:`polykeras.layers.recurrent_cells`)
-are :class:`SimpleRNNCell`, :class:`GRUCell` and :class:`LSTMCell`;
-:class:`StackedRNNCells` makes one cell of several. :class:`SimpleRNN`,
-:class:`GRU` and :class:`LSTM` are ``RNN(<cell>)`` with the Keras 2
-arguments and config. The RNN adds masking, ``initial_state``,
+one timestep. The built-in cells, :class:`SimpleRNNCell`, :class:`GRUCell`,
+:class:`LSTMCell` and :class:`StackedRNNCells` (one cell made of several),
+are in :mod:`polykeras.layers.recurrent_cells` and exported here too.
+:class:`SimpleRNN`, :class:`GRU` and :class:`LSTM` are ``RNN(<cell>)`` with
+the Keras 2 arguments and config. The RNN adds masking, ``initial_state``,
 ``constants``, ``go_backwards``, ``return_sequences`` / ``return_state``,
 ``unroll`` and stateful operation; new recurrent layers only write a cell.
 
@@ -16,7 +16,6 @@ built-in cell that ``hoists_projection`` (ConvLSTM2D's) has the input half of
 every step (its input convolution and bias) computed for all timesteps with
 one operation before the loop; only the recurrent half runs inside it.
 """
-import inspect
 import warnings
 
 import numpy as np
@@ -24,7 +23,15 @@ import numpy as np
 from polykeras import backend as K
 from polykeras import regularizers
 from polykeras.engine.base_layer import InputSpec, Layer, shape_of, to_list
-from polykeras.layers.recurrent_cells import GRUCell, LSTMCell, RecurrentCell, SimpleRNNCell
+from polykeras.layers.recurrent_cells import (
+    GRUCell,
+    LSTMCell,
+    RecurrentCell,
+    SimpleRNNCell,
+    StackedRNNCells,
+    _has_arg,
+    _state_sizes,
+)
 from polykeras.utils.legacy import legacy_arguments
 
 __all__ = ["RNN", "StackedRNNCells", "SimpleRNNCell", "SimpleRNN", "GRUCell", "GRU",
@@ -40,19 +47,6 @@ RECURRENT_LEGACY_ARGS = {"output_dim": "units", "init": "kernel_initializer",
                          "recurrent_constraint", "b_constraint": "bias_constraint",
                          "dropout_W": "dropout", "dropout_U": "recurrent_dropout",
                          "consume_less": "implementation"}
-
-
-def _has_arg(fn, name):
-    return name in inspect.signature(fn).parameters
-
-
-def _state_sizes(cell):
-    size = cell.state_size
-    return list(size) if hasattr(size, "__len__") else [size]
-
-
-def _output_size(cell):
-    return getattr(cell, "output_size", None) or _state_sizes(cell)[0]
 
 
 def _standardize_args(inputs, initial_state, constants, num_constants):
@@ -420,161 +414,12 @@ class RNN(Layer):
         return layer
 
 
-
-
 def _runs_projected(cell):
     """Whether ``cell`` runs as ``project_inputs`` before the loop + ``step`` inside."""
     if isinstance(cell, StackedRNNCells):
         return _runs_projected(cell.cells[0])
     return (isinstance(cell, RecurrentCell) and cell.hoists_projection
             and type(cell).call is RecurrentCell.call)
-
-
-class StackedRNNCells(Layer):
-    """Several cells run as one: each step feeds the output of a cell to the next.
-
-    Weights are the cells' weights, cell after cell. The states are one flat
-    list in *reverse* order of the stack, as in Keras 2 (two LSTM cells have
-    the states ``[h2, c2, h1, c1]``), so the first state is the output of the
-    last cell; ``RNN(..., return_state=True)`` returns them in that order.
-
-    Args:
-        cells: a list of cells (each with ``call(inputs, states)`` and ``state_size``).
-        **kwargs: the Layer arguments.
-
-    Raises:
-        ValueError: ``cells`` is empty, or an entry is not a cell.
-
-    Example:
-        >>> x = Input(shape=(10, 8))
-        >>> y = RNN(StackedRNNCells([LSTMCell(16), LSTMCell(4)]))(x)
-        >>> y._keras_shape
-        (None, 4)
-    """
-
-    def __init__(self, cells, **kwargs):
-        super().__init__(**kwargs)
-        cells = list(cells) if isinstance(cells, (list, tuple)) else [cells]
-        if not cells:
-            raise ValueError(f"StackedRNNCells {self.name!r} needs at least one cell. "
-                             "Received: cells=[]")
-        for cell in cells:
-            if not callable(getattr(cell, "call", None)) or not hasattr(cell, "state_size"):
-                raise ValueError(f"StackedRNNCells {self.name!r}: every cell needs a "
-                                 "`call(inputs, states)` method and a `state_size` attribute. "
-                                 f"Received: {cell!r}")
-        self.cells = cells
-
-    @property
-    def state_size(self):
-        return tuple(size for cell in reversed(self.cells) for size in _state_sizes(cell))
-
-    @property
-    def output_size(self):
-        return _output_size(self.cells[-1])
-
-    def _nested_states(self, states):
-        """The flat (reverse-order) states split into one list per cell, in cell order."""
-        nested, states = [], list(states)
-        for cell in reversed(self.cells):
-            count = len(_state_sizes(cell))
-            nested.append(states[:count])
-            states = states[count:]
-        return nested[::-1]
-
-    @staticmethod
-    def _flat_states(nested):
-        return [state for cell_states in reversed(nested) for state in cell_states]
-
-    def build(self, input_shape):
-        constants_shape = None
-        if isinstance(input_shape, list):
-            constants_shape, input_shape = input_shape[1:], input_shape[0]
-        for cell in self.cells:
-            if isinstance(cell, Layer) and not cell.built:
-                if constants_shape and _has_arg(cell.call, "constants"):
-                    cell.build([input_shape] + constants_shape)
-                else:
-                    cell.build(input_shape)
-                cell.built = True
-            input_shape = (input_shape[0], _output_size(cell))
-        self.built = True
-
-    def prepare_sequence(self, step_inputs, states, training=None):
-        """Draw every cell's dropout masks (see :meth:`RecurrentCell.prepare_sequence`)."""
-        ones = K.ones_like(step_inputs[:, :1])
-        for cell, cell_states in zip(self.cells, self._nested_states(states)):
-            prepare = getattr(cell, "prepare_sequence", None)
-            if prepare is not None:
-                prepare(step_inputs, cell_states, training=training)
-            step_inputs = K.tile(ones, [1, _output_size(cell)])
-
-    def finish_sequence(self):
-        """Forget every cell's dropout masks."""
-        for cell in self.cells:
-            finish = getattr(cell, "finish_sequence", None)
-            if finish is not None:
-                finish()
-
-    def project_inputs(self, inputs):
-        """The first cell's input projection (see :meth:`RecurrentCell.project_inputs`)."""
-        return self.cells[0].project_inputs(inputs)
-
-    def step(self, projected, states):
-        """The first cell's recurrent step on ``projected``, then the other cells' calls."""
-        nested = self._nested_states(states)
-        output, first = self.cells[0].step(projected, nested[0])
-        return self._run(output, nested, [list(first)], self.cells[1:], {})
-
-    def call(self, inputs, states, constants=None, training=None):
-        nested = self._nested_states(states)
-        extra = {} if constants is None else {"constants": constants}
-        return self._run(inputs, nested, [], self.cells, dict(extra, training=training))
-
-    def _run(self, inputs, nested, new_nested, cells, kwargs):
-        for cell, cell_states in zip(cells, nested[len(new_nested):]):
-            cell_kwargs = {k: v for k, v in kwargs.items() if _has_arg(cell.call, k)}
-            inputs, cell_states = cell.call(inputs, cell_states, **cell_kwargs)
-            new_nested.append(to_list(cell_states))
-        return inputs, self._flat_states(new_nested)
-
-    # --- weights ---------------------------------------------------------------------------
-
-    def _cell_weights(self, kind):
-        return [w for cell in self.cells if isinstance(cell, Layer) for w in getattr(cell, kind)]
-
-    @property
-    def trainable_weights(self):
-        return self._cell_weights("trainable_weights") if self.trainable else []
-
-    @property
-    def non_trainable_weights(self):
-        if self.trainable:
-            return self._cell_weights("non_trainable_weights")
-        return self._cell_weights("weights")
-
-    @property
-    def losses(self):
-        return [loss for cell in self.cells if isinstance(cell, Layer) for loss in cell.losses]
-
-    def get_losses_for(self, inputs):
-        return [loss for cell in self.cells if isinstance(cell, Layer)
-                for loss in cell.get_losses_for(inputs)]
-
-    # --- configuration ------------------------------------------------------------------------
-
-    def get_config(self):
-        cells = [{"class_name": type(cell).__name__, "config": cell.get_config()}
-                 for cell in self.cells]
-        return {**super().get_config(), "cells": cells}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from polykeras.layers import deserialize as deserialize_layer
-        config = dict(config)
-        cells = [deserialize_layer(cell, custom_objects=custom_objects)
-                 for cell in config.pop("cells")]
-        return cls(cells, **config)
 
 
 # --- SimpleRNN, GRU, LSTM: an RNN around a built-in cell ----------------------------------------

@@ -1,4 +1,4 @@
-"""The built-in recurrent cells: SimpleRNNCell, GRUCell, LSTMCell.
+"""The built-in recurrent cells: SimpleRNNCell, GRUCell, LSTMCell and StackedRNNCells.
 
 A cell computes one timestep: ``call(inputs, states, training=None) ->
 (output, new_states)``. The built-in cells split that step in two:
@@ -22,15 +22,22 @@ Dropout masks are drawn once per batch by :meth:`RecurrentCell.prepare_sequence`
 (the RNN calls it before the loop) and shared by all timesteps, as in Keras 2.
 Weights have the Keras 2 layouts, so they move to and from Keras 2 HDF5 files
 unchanged.
+
+:class:`StackedRNNCells` makes one cell of several (any cells, built-in or
+not): it passes the preparation, the step and the first cell's projection on
+to its cells. It is importable from :mod:`polykeras.layers.recurrent` too,
+where Keras 2 had it.
 """
+import inspect
+
 import numpy as np
 
 from polykeras import activations, constraints, initializers, regularizers
 from polykeras import backend as K
-from polykeras.engine.base_layer import Layer
+from polykeras.engine.base_layer import Layer, to_list
 from polykeras.layers.core import positive_int
 
-__all__ = ["SimpleRNNCell", "GRUCell", "LSTMCell"]
+__all__ = ["SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells"]
 
 #: Built-in activations that act on each element alone: a cell applies one of them to
 #: all its gates in one operation (fewer operations per step, the same values).
@@ -76,6 +83,22 @@ def _apply_masks(x, masks, sequence):
     if sequence:
         masks = [K.expand_dims(m, 1) for m in masks]
     return [x * m for m in masks]
+
+
+def _has_arg(fn, name):
+    """Whether ``fn`` (a cell's or layer's ``call``) takes an argument ``name``."""
+    return name in inspect.signature(fn).parameters
+
+
+def _state_sizes(cell):
+    """A cell's ``state_size`` as a list, one int per state."""
+    size = cell.state_size
+    return list(size) if hasattr(size, "__len__") else [size]
+
+
+def _output_size(cell):
+    """A cell's ``output_size``, by default the size of its first state."""
+    return getattr(cell, "output_size", None) or _state_sizes(cell)[0]
 
 
 class RecurrentCell(Layer):
@@ -498,3 +521,152 @@ def _check_implementation(implementation, where):
         raise ValueError(f"{where} expects `implementation` to be 1 or 2. Received: "
                          f"implementation={implementation!r}")
     return int(implementation)
+
+
+# --- StackedRNNCells: several cells run as one --------------------------------------------------
+
+class StackedRNNCells(Layer):
+    """Several cells run as one: each step feeds the output of a cell to the next.
+
+    Weights are the cells' weights, cell after cell. The states are one flat
+    list in *reverse* order of the stack, as in Keras 2 (two LSTM cells have
+    the states ``[h2, c2, h1, c1]``), so the first state is the output of the
+    last cell; ``RNN(..., return_state=True)`` returns them in that order.
+
+    Args:
+        cells: a list of cells (each with ``call(inputs, states)`` and ``state_size``).
+        **kwargs: the Layer arguments.
+
+    Raises:
+        ValueError: ``cells`` is empty, or an entry is not a cell.
+
+    Example:
+        >>> x = Input(shape=(10, 8))
+        >>> y = RNN(StackedRNNCells([LSTMCell(16), LSTMCell(4)]))(x)
+        >>> y._keras_shape
+        (None, 4)
+    """
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        cells = list(cells) if isinstance(cells, (list, tuple)) else [cells]
+        if not cells:
+            raise ValueError(f"StackedRNNCells {self.name!r} needs at least one cell. "
+                             "Received: cells=[]")
+        for cell in cells:
+            if not callable(getattr(cell, "call", None)) or not hasattr(cell, "state_size"):
+                raise ValueError(f"StackedRNNCells {self.name!r}: every cell needs a "
+                                 "`call(inputs, states)` method and a `state_size` attribute. "
+                                 f"Received: {cell!r}")
+        self.cells = cells
+
+    @property
+    def state_size(self):
+        return tuple(size for cell in reversed(self.cells) for size in _state_sizes(cell))
+
+    @property
+    def output_size(self):
+        return _output_size(self.cells[-1])
+
+    def _nested_states(self, states):
+        """The flat (reverse-order) states split into one list per cell, in cell order."""
+        nested, states = [], list(states)
+        for cell in reversed(self.cells):
+            count = len(_state_sizes(cell))
+            nested.append(states[:count])
+            states = states[count:]
+        return nested[::-1]
+
+    @staticmethod
+    def _flat_states(nested):
+        return [state for cell_states in reversed(nested) for state in cell_states]
+
+    def build(self, input_shape):
+        constants_shape = None
+        if isinstance(input_shape, list):
+            constants_shape, input_shape = input_shape[1:], input_shape[0]
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                if constants_shape and _has_arg(cell.call, "constants"):
+                    cell.build([input_shape] + constants_shape)
+                else:
+                    cell.build(input_shape)
+                cell.built = True
+            input_shape = (input_shape[0], _output_size(cell))
+        self.built = True
+
+    def prepare_sequence(self, step_inputs, states, training=None):
+        """Draw every cell's dropout masks (see :meth:`RecurrentCell.prepare_sequence`)."""
+        ones = K.ones_like(step_inputs[:, :1])
+        for cell, cell_states in zip(self.cells, self._nested_states(states)):
+            prepare = getattr(cell, "prepare_sequence", None)
+            if prepare is not None:
+                prepare(step_inputs, cell_states, training=training)
+            step_inputs = K.tile(ones, [1, _output_size(cell)])
+
+    def finish_sequence(self):
+        """Forget every cell's dropout masks."""
+        for cell in self.cells:
+            finish = getattr(cell, "finish_sequence", None)
+            if finish is not None:
+                finish()
+
+    def project_inputs(self, inputs):
+        """The first cell's input projection (see :meth:`RecurrentCell.project_inputs`)."""
+        return self.cells[0].project_inputs(inputs)
+
+    def step(self, projected, states):
+        """The first cell's recurrent step on ``projected``, then the other cells' calls."""
+        nested = self._nested_states(states)
+        output, first = self.cells[0].step(projected, nested[0])
+        return self._run(output, nested, [list(first)], self.cells[1:], {})
+
+    def call(self, inputs, states, constants=None, training=None):
+        nested = self._nested_states(states)
+        extra = {} if constants is None else {"constants": constants}
+        return self._run(inputs, nested, [], self.cells, dict(extra, training=training))
+
+    def _run(self, inputs, nested, new_nested, cells, kwargs):
+        for cell, cell_states in zip(cells, nested[len(new_nested):]):
+            cell_kwargs = {k: v for k, v in kwargs.items() if _has_arg(cell.call, k)}
+            inputs, cell_states = cell.call(inputs, cell_states, **cell_kwargs)
+            new_nested.append(to_list(cell_states))
+        return inputs, self._flat_states(new_nested)
+
+    # --- weights ---------------------------------------------------------------------------
+
+    def _cell_weights(self, kind):
+        return [w for cell in self.cells if isinstance(cell, Layer) for w in getattr(cell, kind)]
+
+    @property
+    def trainable_weights(self):
+        return self._cell_weights("trainable_weights") if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        if self.trainable:
+            return self._cell_weights("non_trainable_weights")
+        return self._cell_weights("weights")
+
+    @property
+    def losses(self):
+        return [loss for cell in self.cells if isinstance(cell, Layer) for loss in cell.losses]
+
+    def get_losses_for(self, inputs):
+        return [loss for cell in self.cells if isinstance(cell, Layer)
+                for loss in cell.get_losses_for(inputs)]
+
+    # --- configuration ------------------------------------------------------------------------
+
+    def get_config(self):
+        cells = [{"class_name": type(cell).__name__, "config": cell.get_config()}
+                 for cell in self.cells]
+        return {**super().get_config(), "cells": cells}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from polykeras.layers import deserialize as deserialize_layer
+        config = dict(config)
+        cells = [deserialize_layer(cell, custom_objects=custom_objects)
+                 for cell in config.pop("cells")]
+        return cls(cells, **config)
