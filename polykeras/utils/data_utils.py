@@ -1,7 +1,9 @@
 """Feeding batches to the training loop: ``Sequence`` and the enqueuers.
 
 (``get_file``, the cached download helper, lives in
-:mod:`polykeras.utils.file_utils` and is importable from here as in Keras 2.)
+:mod:`polykeras.utils.file_utils` and is importable from here as in Keras 2.
+What the enqueuers' worker threads and processes run, and how errors come back
+from them, is in :mod:`polykeras.utils.enqueuer_workers`.)
 
 A :class:`Sequence` is indexable data (batch ``i`` is ``sequence[i]``), so it
 can be read in parallel safely: :class:`OrderedEnqueuer` hands indices to a
@@ -55,18 +57,25 @@ Decisions:
 import abc
 import collections
 import concurrent.futures
-import itertools
 import multiprocessing
 import pickle
 import queue
 import random
 import threading
-import time
-import traceback
 import warnings
 
 import numpy as np
 
+from polykeras.utils.enqueuer_workers import (
+    RemoteTraceback,
+    _generator_process,
+    _InlineReader,
+    _join_all,
+    _ProcessReader,
+    _thread_serial,
+    _ThreadReader,
+    _unpack_error,
+)
 from polykeras.utils.file_utils import get_file
 
 __all__ = [
@@ -79,7 +88,6 @@ __all__ = [
 ]
 
 _DEFAULT_WAIT = 0.05
-_thread_serial = itertools.count()
 
 
 class Sequence(abc.ABC):
@@ -131,189 +139,11 @@ class Sequence(abc.ABC):
             yield self[index]
 
 
-class RemoteTraceback(Exception):
-    """The formatted traceback of an error raised in a worker process.
-
-    Attached as the ``__cause__`` of the error that ``get()`` raises again, so
-    the report shows where in the worker the error happened.
-
-    Args:
-        text: the traceback, formatted in the worker.
-
-    Example:
-        >>> try:
-        ...     next(enqueuer.get())
-        ... except ValueError as error:
-        ...     print(error.__cause__)  # the worker's traceback
-    """
-
-    def __init__(self, text):
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self):
-        return f'\n"""\n{self.text}"""'
-
-
-def _process_context():
-    """Fork where the platform has it (Keras 2 behaviour), else the default method."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
-
-
 def _check_count(owner, name, value):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{owner} expected {name} to be an integer. "
                          f"Received: {name}={value!r}.")
     return int(value)
-
-
-def _pack_error(exc):
-    """An exception from a worker process, in a form that survives pickling."""
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    try:
-        blob = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - an exception holding something unpicklable
-        blob = None
-    return blob, f"{type(exc).__module__}.{type(exc).__qualname__}", str(exc), text
-
-
-def _unpack_error(packed):
-    blob, type_name, message, text = packed
-    exc = None
-    if blob is not None:
-        try:
-            exc = pickle.loads(blob)
-        except Exception:  # noqa: BLE001 - e.g. an __init__ that cannot be replayed
-            exc = None
-    if not isinstance(exc, BaseException):
-        exc = RuntimeError(f"{type_name}: {message} (raised in a worker process; the "
-                           f"exception itself could not be sent back, see the cause above)")
-    exc.__cause__ = RemoteTraceback(text)
-    return exc
-
-
-# --------------------------------------------------------------------------- workers
-# Each pool turns an index into a concurrent.futures.Future of the batch.
-
-def _read(sequence, index):
-    return sequence[index]
-
-
-_process_sequence = None
-
-
-def _install_sequence(sequence):
-    """Initializer of a worker process: keep the sequence for later reads."""
-    global _process_sequence
-    _process_sequence = sequence
-
-
-def _read_installed(index):
-    return _process_sequence[index]
-
-
-class _InlineReader:
-    """``workers=0``: reads in the calling thread, when asked."""
-
-    def __init__(self, sequence):
-        self._sequence = sequence
-
-    def fetch(self, index):
-        future = concurrent.futures.Future()
-        try:
-            future.set_result(self._sequence[index])
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            future.set_exception(exc)
-        return future
-
-    def shutdown(self, timeout=None):
-        pass
-
-
-class _ThreadReader:
-    """A fixed set of daemon threads reading batches from a task queue."""
-
-    def __init__(self, sequence, workers, name):
-        self._sequence = sequence
-        self._tasks = queue.SimpleQueue()
-        prefix = f"{name}-{next(_thread_serial)}"
-        self._threads = [threading.Thread(target=self._work, name=f"{prefix}-worker-{i}",
-                                          daemon=True) for i in range(workers)]
-        for thread in self._threads:
-            thread.start()
-
-    def fetch(self, index):
-        future = concurrent.futures.Future()
-        self._tasks.put((future, index))
-        return future
-
-    def _work(self):
-        while True:
-            task = self._tasks.get()
-            if task is None:
-                return
-            future, index = task
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(_read(self._sequence, index))
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-                future.set_exception(exc)
-            del future, task  # do not keep the last batch alive while idle
-
-    def shutdown(self, timeout=None):
-        while True:
-            try:
-                task = self._tasks.get_nowait()
-            except queue.Empty:
-                break
-            if task is not None:
-                task[0].cancel()
-        for _ in self._threads:
-            self._tasks.put(None)
-        _join_all(self._threads, timeout)
-
-
-class _ProcessReader:
-    """A pool of worker processes, each holding its own copy of the sequence."""
-
-    def __init__(self, sequence, workers):
-        self._executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=_process_context(),
-            initializer=_install_sequence, initargs=(sequence,))
-
-    def fetch(self, index):
-        return self._executor.submit(_read_installed, index)
-
-    def shutdown(self, timeout=None):
-        executor = self._executor
-        # Snapshot now: the executor forgets its processes once shut down.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        if timeout is None:
-            executor.shutdown(wait=True, cancel_futures=True)
-            return
-        closer = threading.Thread(target=executor.shutdown, daemon=True,
-                                  kwargs={"wait": True, "cancel_futures": True})
-        closer.start()
-        closer.join(timeout)
-        if closer.is_alive():
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            closer.join(timeout)
-
-
-def _join_all(workers, timeout):
-    """Join threads or processes, sharing one ``timeout`` (``None``: no limit)."""
-    if timeout is None:
-        for worker in workers:
-            worker.join()
-        return
-    deadline = time.monotonic() + timeout
-    for worker in workers:
-        worker.join(max(deadline - time.monotonic(), 0))
 
 
 # --------------------------------------------------------------------------- enqueuers
@@ -541,29 +371,6 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 self._window is None or len(self._pending) < self._window):
             self._pending.append(self._reader.fetch(self._order[self._cursor]))
             self._cursor += 1
-
-
-def _generator_process(worker_id, generator, out, stop_event, seed, wait_time):
-    """Main function of a GeneratorEnqueuer worker process."""
-    np.random.seed(seed)  # None: fresh entropy, so forked copies do not repeat each other
-    if seed is not None:
-        random.seed(seed)
-    while not stop_event.is_set():
-        try:
-            record = ("item", worker_id,
-                      pickle.dumps(next(generator), protocol=pickle.HIGHEST_PROTOCOL))
-        except StopIteration:
-            record = ("done", worker_id, None)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            record = ("error", worker_id, _pack_error(exc))
-        while not stop_event.is_set():
-            try:
-                out.put(record, timeout=wait_time)
-                break
-            except queue.Full:
-                continue
-        if record[0] != "item":
-            return
 
 
 class GeneratorEnqueuer(SequenceEnqueuer):
