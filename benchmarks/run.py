@@ -3,7 +3,10 @@
 Trains the MNIST MLP (Dense 512-Dropout-512-Dropout-10, RMSprop) and a small
 convnet (Conv32-Conv64-MaxPool-Dropout-Dense128-Dense10, Adadelta) with batch
 128, each measurement in a fresh process, and prints seconds per epoch, the
-ratio to tf_keras, peak resident memory and the time of ``import polykeras``.
+ratio to tf_keras, peak resident memory, the time of ``import polykeras`` and
+the BLAS library NumPy loaded with the kernels it picked (NumPy 1.23.5's
+OpenBLAS runs generic ``Prescott`` kernels on CPUs newer than it, about three
+times slower; ``OPENBLAS_CORETYPE``, passed on to every process, overrides it).
 
     python benchmarks/run.py                         # backends importable here
     python benchmarks/run.py --backends numpy,tensorflow --epochs 2
@@ -55,6 +58,15 @@ def _build(keras, model_name):
     return model
 
 
+def _numpy_blas():
+    """The BLAS NumPy loaded in this process and the kernels it picked
+    (an OpenBLAS that does not know the CPU falls back to slow generic ones)."""
+    from threadpoolctl import threadpool_info
+    return ", ".join(
+        f"{lib['internal_api']} {lib['version']} {lib.get('architecture') or ''}".strip()
+        for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
 def worker(framework, model_name, samples, epochs):
     """Run one measurement in this process; print one JSON line."""
     started = time.perf_counter()
@@ -76,7 +88,7 @@ def worker(framework, model_name, samples, epochs):
     backend = keras.backend.backend()
     print(json.dumps({"framework": framework, "backend": backend, "model": model_name,
                       "seconds_per_epoch": min(timings), "peak_mb": peak_mb,
-                      "import_seconds": import_seconds}))
+                      "import_seconds": import_seconds, "numpy_blas": _numpy_blas()}))
 
 
 def _measure(python, framework, backend, model_name, samples, epochs):
@@ -141,15 +153,15 @@ def main(argv=None):
             rows.append((label, model_name, result, ratio))
     print(f"\nMNIST, {args.samples} samples per epoch, batch 128, best of {args.epochs} "
           f"timed epochs in each of {args.rounds} fresh processes\n")
-    print("| model | framework | s/epoch | vs tf_keras | peak MB | import s |")
-    print("|---|---|---|---|---|---|")
+    print("| model | framework | s/epoch | vs tf_keras | peak MB | import s | NumPy's BLAS |")
+    print("|---|---|---|---|---|---|---|")
     for name, model_name, result, ratio in rows:
         if "error" in result:
-            print(f"| {model_name} | {name} | error: {result['error']} | | | |")
+            print(f"| {model_name} | {name} | error: {result['error']} | | | | |")
             continue
         print(f"| {model_name} | {name} | {result['seconds_per_epoch']:.2f} | "
               f"{'' if ratio is None else f'{ratio:.2f}x'} | {result['peak_mb']:.0f} | "
-              f"{result['import_seconds']:.2f} |")
+              f"{result['import_seconds']:.2f} | {result['numpy_blas']} |")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The NumPy backend's own threads (polykeras_numpy.parallel): chunking,
 holding the cores (BLAS single-threaded meanwhile), banded matrix products,
-and the convolutions and compiled steps that use them."""
+the convolutions and compiled steps that use them, and the warning about
+generic BLAS kernels."""
 import multiprocessing
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -250,3 +252,54 @@ def test_a_forked_child_gets_threads_of_its_own(three_cores, monkeypatch):
     child.join(60)
     assert child.exitcode == 0
     assert queue.get(timeout=5) == expected
+
+
+# --- the check of the kernels NumPy's OpenBLAS picked ----------------------------
+
+AVX512 = {"AVX2": True, "FMA3": True, "AVX512_SKX": True}
+
+
+def openblas(core, version="0.3.20"):
+    return {"user_api": "blas", "internal_api": "openblas", "version": version,
+            "architecture": core, "filepath": "/site-packages/numpy.libs/libopenblas.so"}
+
+
+def test_generic_kernels_on_an_avx512_cpu_get_the_skylakex_advice():
+    advice = parallel.generic_blas_advice([openblas("Prescott")], AVX512)
+    assert "OpenBLAS 0.3.20" in advice and "'Prescott'" in advice
+    assert "OPENBLAS_CORETYPE=SkylakeX" in advice and "libopenblas.so" in advice
+
+
+def test_generic_kernels_on_an_avx2_cpu_get_the_haswell_advice():
+    advice = parallel.generic_blas_advice([openblas("Nehalem")],
+                                          {"AVX2": True, "FMA3": True, "AVX512_SKX": False})
+    assert "OPENBLAS_CORETYPE=Haswell" in advice and "AVX2" in advice
+
+
+@pytest.mark.parametrize("libraries, features", [
+    ([openblas("SkylakeX", "0.3.31")], AVX512),             # kernels fit the CPU
+    ([openblas("Haswell")], AVX512),
+    ([openblas("Zen")], {"AVX2": True, "FMA3": True}),
+    ([openblas("Prescott")], {"AVX2": False, "FMA3": False}),  # an old CPU: right choice
+    ([dict(openblas("Prescott"), internal_api="mkl")], AVX512),  # not an OpenBLAS
+    ([], AVX512),
+])
+def test_no_advice_when_the_kernels_suit_the_cpu(libraries, features):
+    assert parallel.generic_blas_advice(libraries, features) is None
+
+
+def test_the_check_warns_once_exactly_when_this_machine_needs_the_advice(monkeypatch):
+    monkeypatch.delitem(parallel._pool, "blas_checked", raising=False)
+    expected = parallel.generic_blas_advice(threadpool_info(), parallel.cpu_features())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parallel.warn_if_generic_blas()
+        parallel.warn_if_generic_blas()
+    assert [(w.category, str(w.message)) for w in caught] == (
+        [(RuntimeWarning, expected)] if expected else [])
+
+
+def test_cpu_features_name_the_extensions_numpy_dispatches_on():
+    features = parallel.cpu_features()
+    assert {"SSE2", "AVX2", "FMA3"} <= set(features) or {"NEON"} <= set(features)
+    assert all(isinstance(value, bool) for value in features.values())

@@ -9,6 +9,7 @@ from polykeras_numpy.ctc import CtcOps
 from polykeras_numpy.manipulation import ManipulationOps
 from polykeras_numpy.math import MathOps
 from polykeras_numpy.nn import NNOps
+from polykeras_numpy.parallel import warn_if_generic_blas
 from polykeras_numpy.random import RandomOps
 
 
@@ -17,6 +18,10 @@ class NumpyBackend(CoreOps, MathOps, ManipulationOps, NNOps, ConvOps, ControlOps
     """Runs programs on NumPy arrays and trains with reverse-mode autodiff."""
 
     name = "numpy"
+
+    def __init__(self):
+        super().__init__()
+        warn_if_generic_blas()
 
     def info(self):
         return [f"numpy {np.__version__}"]

@@ -17,10 +17,15 @@ The work spreads over as many threads as the BLAS library was allowed
 cores this process may run on: a user who limits BLAS to one thread gets
 one thread here too. One thread at a time holds the cores; another thread
 computing meanwhile runs as plain NumPy.
+
+An OpenBLAS older than the CPU may not recognise it and run generic kernels;
+the backends warn about that once, with the setting that fixes it
+(:func:`warn_if_generic_blas`).
 """
 import contextlib
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
@@ -41,6 +46,59 @@ def _blas():
 
         _pool["blas"] = ThreadpoolController().select(user_api="blas")
     return _pool["blas"]
+
+
+#: OpenBLAS's names for x86 kernels written for CPUs without AVX2. A build
+#: that does not recognise a newer CPU falls back to one of these (OpenBLAS
+#: 0.3.20, which NumPy 1.23.5 bundles, picks ``Prescott`` on Intel's 5th
+#: generation Xeon): matrix products then run about three times slower.
+_PRE_AVX2_CORES = frozenset(name.lower() for name in (
+    "Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Atom", "Core2", "Penryn",
+    "Dunnington", "Nehalem", "Sandybridge", "Opteron", "Opteron_SSE3", "Barcelona", "Nano",
+    "Bobcat", "Bulldozer", "Piledriver", "Steamroller"))
+
+
+def generic_blas_advice(libraries, cpu_features):
+    """What to tell the user when a loaded OpenBLAS (``threadpoolctl`` info
+    dicts) runs pre-AVX2 kernels on a CPU with AVX2 and FMA (NumPy's
+    ``__cpu_features__``); ``None`` when nothing is wrong."""
+    if not (cpu_features.get("AVX2") and cpu_features.get("FMA3")):
+        return None
+    for lib in libraries:
+        core = lib.get("architecture") or ""
+        if lib.get("internal_api") == "openblas" and core.lower() in _PRE_AVX2_CORES:
+            fix = "SkylakeX" if cpu_features.get("AVX512_SKX") else "Haswell"
+            return (f"OpenBLAS {lib.get('version')} ({lib.get('filepath')}) does not recognise "
+                    f"this CPU and runs its generic {core!r} kernels, so matrix products and "
+                    "convolutions run about three times slower than they can. The CPU has "
+                    f"{'AVX-512' if fix == 'SkylakeX' else 'AVX2'}: start Python with "
+                    f"OPENBLAS_CORETYPE={fix} in the environment, or install a NumPy whose "
+                    "OpenBLAS knows this CPU.")
+    return None
+
+
+def cpu_features():
+    """NumPy's map of instruction-set extensions to whether this CPU has them."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # NumPy 1
+        from numpy.core._multiarray_umath import __cpu_features__
+    return __cpu_features__
+
+
+def warn_if_generic_blas():
+    """Warn (once per process, ``RuntimeWarning``) when NumPy's OpenBLAS runs
+    generic kernels on a CPU that has better ones (:func:`generic_blas_advice`)."""
+    if "blas_checked" in _pool:
+        return
+    _pool["blas_checked"] = True
+    # Read afresh: _blas() keeps the libraries loaded when it was first called,
+    # and Theano loads SciPy's OpenBLAS after NumPy's.
+    from threadpoolctl import threadpool_info
+
+    advice = generic_blas_advice(threadpool_info(), cpu_features())
+    if advice:
+        warnings.warn(advice, RuntimeWarning, stacklevel=3)
 
 
 def _cores():

@@ -7,6 +7,7 @@ instantiated, never when the plugin is discovered.
 import numpy as np
 
 from polykeras.backend import Backend
+from polykeras_numpy.parallel import warn_if_generic_blas
 from polykeras_theano.compat import Library
 from polykeras_theano.control import ControlOps
 from polykeras_theano.conv import ConvOps
@@ -33,6 +34,7 @@ class _SymbolicBackend(CoreOps, MathOps, ManipulationOps, NNOps, ConvOps, Contro
         self._compiled = new_cache()
         self._scan_updates = []
         self._seed_source = np.random.default_rng()
+        warn_if_generic_blas()  # its convolutions and pooling run NumPy's kernels
 
 
 class TheanoBackend(_SymbolicBackend):
