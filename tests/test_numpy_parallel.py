@@ -2,6 +2,7 @@
 holding the cores (BLAS single-threaded meanwhile), banded matrix products,
 the convolutions and compiled steps that use them, and the warning about
 generic BLAS kernels."""
+import contextlib
 import multiprocessing
 import threading
 import warnings
@@ -114,6 +115,85 @@ def test_banded_matmul_equals_the_product(three_cores, monkeypatch, shape):
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, a @ b, rtol=1e-12)
     np.testing.assert_allclose(transposed, (a @ b).T, rtol=1e-12)
+
+
+def _recording(func, calls):
+    def record(*operands, out=None):
+        calls.append((threading.get_ident(), np.shape(operands[0])))
+        return func(*operands, out=out)
+    return record
+
+
+ELEMENTWISE_CASES = [
+    (np.add, ((7, 4, 3), (1, 4, 3)), np.float32),  # broadcast along the leading axis
+    (np.multiply, ((7, 4, 3), (3,)), np.float32),  # lower rank: whole to every band
+    (np.true_divide, ((5, 6), ()), np.int16),  # int / int scalar gives floats
+    (np.maximum, ((9,), (9,)), np.float64),
+]
+
+
+@pytest.mark.parametrize("ufunc, shapes, dtype", ELEMENTWISE_CASES)
+def test_elementwise_bands_equal_the_ufunc(three_cores, monkeypatch, ufunc, shapes, dtype):
+    monkeypatch.setattr(parallel, "PARALLEL_ELEMENTS", 0)
+    rng = np.random.default_rng(1)
+    operands = [(rng.standard_normal(shape) * 10).astype(dtype) + 1 for shape in shapes]
+    calls = []
+    with parallel.cores():
+        got = parallel.elementwise(_recording(ufunc, calls), *operands)
+    expected = ufunc(*operands)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+    bands = [shape for _, shape in calls if shape[:1] != (0,)]  # the dtype probe is empty
+    assert len({ident for ident, _ in calls}) > 1 and len(bands) == 3  # caller and pool
+    assert sum(shape[0] for shape in bands) == shapes[0][0]
+
+
+def test_elementwise_writes_in_place_band_by_band(three_cores, monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_ELEMENTS", 0)
+    x = np.arange(24, dtype=np.float32).reshape(6, 4)
+    with parallel.cores():
+        got = parallel.elementwise(np.multiply, x, np.float32(2), out=x)
+    assert got is x
+    np.testing.assert_array_equal(x, 2 * np.arange(24).reshape(6, 4))
+
+
+@pytest.mark.parametrize("held, size", [(False, 10 ** 6), (True, 100)])
+def test_small_or_unheld_elementwise_runs_once_on_the_caller(three_cores, held, size):
+    calls = []
+    x = np.ones((size // 10, 10), np.float32)
+    with parallel.cores() if held else contextlib.nullcontext():
+        parallel.elementwise(_recording(np.negative, calls), x)
+    assert calls == [(threading.get_ident(), x.shape)]
+
+
+@pytest.mark.parametrize("shape, count", [((7, 5, 3), 1), ((7, 5, 3), 2), ((8, 4), 2), ((2, 3), 1)])
+def test_sum_leading_in_bands_equals_the_sum(three_cores, monkeypatch, shape, count):
+    monkeypatch.setattr(parallel, "PARALLEL_ELEMENTS", 0)
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    with parallel.cores():
+        got = parallel.sum_leading(x, count)
+    expected = x.sum(axis=tuple(range(count)))
+    assert np.shape(got) == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_a_convolution_step_in_bands_equals_one_thread(three_cores, monkeypatch):
+    x = K.placeholder((None, 6, 6, 2))
+    kernel = K.variable(np.random.default_rng(3).standard_normal((3, 3, 2, 4)))
+    bias = K.variable(np.float32([0.1, -0.2, 0.3, 0.]))
+    y = K.relu(K.bias_add(K.conv2d(x, kernel), bias))
+    loss = K.sum(K.square(y * 0.5 - 1.))
+    f = K.function([x], [y, loss] + K.gradients(loss, [kernel, bias]))
+    data = [np.random.default_rng(4).standard_normal((5, 6, 6, 2)).astype(np.float32)]
+    with threadpool_limits(limits=1, user_api="blas"):
+        expected = f(data)
+    monkeypatch.setattr(parallel, "PARALLEL_ELEMENTS", 0)
+    bands, cut = [], parallel._bands
+    monkeypatch.setattr(parallel, "_bands", lambda n, parts: bands.append(parts) or cut(n, parts))
+    got = f(data)
+    assert len(bands) >= 5 and set(bands) == {3}  # bias add, relu, square, their gradients
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
 
 
 CONV_CASES = [((9, 8), (3, 3), (1, 1), "valid", (1, 1)),

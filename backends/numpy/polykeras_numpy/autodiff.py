@@ -31,6 +31,8 @@ import functools
 
 import numpy as np
 
+from polykeras_numpy.parallel import sum_leading
+
 _tapes = []
 _nesting = [0]  # depth of primitive calls under way: only outermost calls are taped
 _wanted = [None]  # ids of the arrays the running ``Tape.gradients`` needs gradients of
@@ -225,7 +227,7 @@ def unbroadcast(g, shape):
     shape = tuple(shape)
     g = np.asarray(g)
     if g.ndim > len(shape):
-        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+        g = sum_leading(g, g.ndim - len(shape))
     axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)

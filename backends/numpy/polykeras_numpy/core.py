@@ -11,7 +11,7 @@ import numpy as np
 from polykeras_numpy.autodiff import (IndexedGradient, active_tape, grad_like, primitive,
                                       wants_grad)
 from polykeras_numpy.conv import BLOCKED_OPS
-from polykeras_numpy.parallel import cores
+from polykeras_numpy.parallel import cores, elementwise
 
 #: ops of this module through which no gradient flows (their results are constants).
 NON_DIFFERENTIABLE = ("shape", "zeros_like", "ones_like", "stop_gradient", "floordiv")
@@ -100,8 +100,8 @@ def _subtract_vjp(g, ans, x, y):
 
 
 def _multiply_vjp(g, ans, x, y):
-    return (grad_like(g * y, x) if wants_grad(x) else None,
-            grad_like(g * x, y) if wants_grad(y) else None)
+    return (grad_like(elementwise(np.multiply, g, y), x) if wants_grad(x) else None,
+            grad_like(elementwise(np.multiply, g, x), y) if wants_grad(y) else None)
 
 
 def _divide_vjp(g, ans, x, y):
@@ -256,26 +256,23 @@ class CoreOps:
     @primitive(_add_vjp)
     def add(self, x, y):
         """``x + y`` with broadcasting."""
-        x, y = operands(x, y)
-        return np.add(x, y)
+        return elementwise(np.add, *operands(x, y))
 
     @primitive(_subtract_vjp)
     def subtract(self, x, y):
         """``x - y`` with broadcasting."""
-        x, y = operands(x, y)
-        return np.subtract(x, y)
+        return elementwise(np.subtract, *operands(x, y))
 
     @primitive(_multiply_vjp)
     def multiply(self, x, y):
         """``x * y`` with broadcasting."""
-        x, y = operands(x, y)
-        return np.multiply(x, y)
+        return elementwise(np.multiply, *operands(x, y))
 
     @primitive(_divide_vjp)
     def divide(self, x, y):
         """``x / y``; integer tensors give float32 (float64 for 64-bit integers)."""
         x, y = operands(x, y)
-        return as_float_division(np.true_divide(x, y), x.dtype)
+        return as_float_division(elementwise(np.true_divide, x, y), x.dtype)
 
     @primitive(None)
     def floordiv(self, x, y):

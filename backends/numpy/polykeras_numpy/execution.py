@@ -21,6 +21,7 @@ from polykeras.backend.graph import Context, SymbolicTensor
 from polykeras_numpy.autodiff import Tape
 from polykeras_numpy.core import operands
 from polykeras_numpy.math import nonnegative_root
+from polykeras_numpy.parallel import elementwise
 
 
 def _binary(ufunc):
@@ -28,13 +29,13 @@ def _binary(ufunc):
         x, y = operands(x, y)  # the dtype rules of the ops themselves
         if x.dtype != buffer.dtype or np.broadcast_shapes(x.shape, y.shape) != buffer.shape:
             return None
-        return ufunc(x, y, out=buffer)
+        return elementwise(ufunc, x, y, out=buffer)
     return into
 
 
 def _unary(ufunc):
     def into(buffer, x):
-        return ufunc(buffer, out=buffer)
+        return elementwise(ufunc, buffer, out=buffer)
     return into
 
 

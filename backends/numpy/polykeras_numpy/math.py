@@ -11,7 +11,7 @@ import numpy as np
 
 from polykeras_numpy.autodiff import grad_like, primitive, wants_grad
 from polykeras_numpy.core import axis_tuple, default_float, operands
-from polykeras_numpy.parallel import matmul
+from polykeras_numpy.parallel import elementwise, matmul
 
 #: ops of this module through which no gradient flows (their results are constants).
 NON_DIFFERENTIABLE = ("any", "all", "argmax", "argmin", "equal", "not_equal", "greater",
@@ -355,7 +355,7 @@ class MathOps:
     @primitive(_unary_vjp(lambda ans, x: 2 * x))
     def square(self, x):
         """``x ** 2``."""
-        return np.square(x)
+        return elementwise(np.square, x)
 
     @primitive(_unary_vjp(lambda ans, x: np.sign(x)))
     def abs(self, x):
@@ -366,7 +366,8 @@ class MathOps:
     def sqrt(self, x):
         """Square root of ``max(x, 0)`` (Keras 2 clips negative inputs to 0)."""
         x = np.asarray(x)
-        return nonnegative_root(x, np.empty(x.shape, np.sqrt(np.zeros((), x.dtype)).dtype))
+        return elementwise(nonnegative_root, x,
+                           out=np.empty(x.shape, np.sqrt(np.zeros((), x.dtype)).dtype))
 
     @primitive(_unary_vjp(lambda ans, x: ans))
     def exp(self, x):
@@ -405,12 +406,12 @@ class MathOps:
     @primitive(_extremum2_vjp(np.greater_equal))
     def maximum(self, x, y):
         """Elementwise maximum (a tie sends the gradient to ``x``)."""
-        return np.maximum(*operands(x, y))
+        return elementwise(np.maximum, *operands(x, y))
 
     @primitive(_extremum2_vjp(np.less_equal))
     def minimum(self, x, y):
         """Elementwise minimum (a tie sends the gradient to ``x``)."""
-        return np.minimum(*operands(x, y))
+        return elementwise(np.minimum, *operands(x, y))
 
     @primitive(_unary_vjp(lambda ans, x: np.cos(x)))
     def sin(self, x):

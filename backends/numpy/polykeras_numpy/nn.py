@@ -7,6 +7,7 @@ are listed in :data:`NON_DIFFERENTIABLE`.
 import numpy as np
 
 from polykeras_numpy.autodiff import grad_like, primitive
+from polykeras_numpy.parallel import elementwise
 
 #: nn ops with no gradient (their results are boolean).
 NON_DIFFERENTIABLE = ("in_top_k",)
@@ -43,10 +44,14 @@ def _softmax_vjp(g, ans, x, axis=-1):
     return (grad_like(gy - ans * np.sum(gy, axis=axis, keepdims=True), x),)
 
 
+def _relu_grad(g, ans, out=None):
+    return np.multiply(g, ans > 0, out=out)
+
+
 class NNOps:
     """The nn primitives: relu, sigmoid, tanh, softplus, softmax, in_top_k."""
 
-    @primitive(lambda g, ans, x: (grad_like(g * (ans > 0), x),))
+    @primitive(lambda g, ans, x: (grad_like(elementwise(_relu_grad, g, ans), x),))
     def relu(self, x):
         """The rectifier ``max(x, 0)``; its gradient at 0 is 0.
 
@@ -55,7 +60,7 @@ class NNOps:
             array([0., 0., 2.], dtype=float32)
         """
         x = np.asarray(x)
-        return np.maximum(x, np.zeros((), x.dtype))
+        return elementwise(np.maximum, x, np.zeros((), x.dtype))
 
     @primitive(lambda g, ans, x: (grad_like(g * ans * (1 - ans), x),))
     def sigmoid(self, x):
