@@ -202,12 +202,15 @@ CONV_CASES = [((9, 8), (3, 3), (1, 1), "valid", (1, 1)),
 
 
 @pytest.mark.parametrize("spatial, ksize, strides, padding, dilation", CONV_CASES)
-@pytest.mark.parametrize("block_bytes", [64, 4096])
+@pytest.mark.parametrize("block_bytes, shift_rows", [(64, 5), (4096, 200)])
 def test_conv_blocks_shared_among_threads_equal_one_thread(
-        three_cores, monkeypatch, spatial, ksize, strides, padding, dilation, block_bytes):
-    # 64 bytes: blocks of a few rows of one sample (a sample's rows must stay on
-    # one thread for the input gradient); 4096: blocks of whole samples.
+        three_cores, monkeypatch, spatial, ksize, strides, padding, dilation, block_bytes,
+        shift_rows):
+    # 64 bytes or 5 rows: blocks of a few rows of one sample (a sample's rows
+    # must stay on one thread for the input gradient); 4096 bytes or 200 rows:
+    # blocks of whole samples.
     monkeypatch.setattr(conv, "_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(conv, "_SHIFT_ROWS", shift_rows)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((5, *spatial, 3)).astype(np.float32)
     w = rng.standard_normal((*ksize, 3, 4)).astype(np.float32)
@@ -235,9 +238,14 @@ def test_conv_blocks_shared_among_threads_equal_one_thread(
     assert len(threads) > 1
     with threadpool_limits(limits=1, user_api="blas"):
         alone = run()
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 1 << 30)
+    monkeypatch.setattr(conv, "_SHIFT_ROWS", 1 << 30)
+    unblocked = run()  # one block: the conformance suite checks this against references
     assert all(np.abs(grad).max() > 0 for grad in alone[1:])
-    for got, expected in zip(spread, alone):
+    for got, expected, whole in zip(spread, alone, unblocked):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+        # other blocks sum the kernel gradient in another order: float32 rounding
+        np.testing.assert_allclose(got, whole, rtol=1e-5, atol=1e-6 * np.abs(whole).max())
 
 
 POOL_CASES = [((8, 8), (2, 2), (2, 2), "valid", "max"),   # windows tiling the input

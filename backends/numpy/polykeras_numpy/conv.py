@@ -10,8 +10,10 @@ transposed in and out) over any number of spatial dimensions:
   is one ``einsum`` over the windows (optimized contraction path);
 * the input gradient is, per block, one GEMM of the output gradient with the
   kernel followed by a scatter-add per kernel tap (a loop over the
-  ``kh * kw`` taps, vectorised over batch, pixels and channels); transposed
-  convolutions *are* that input gradient;
+  ``kh * kw`` taps, vectorised over batch, pixels and channels); with unit
+  strides, one GEMM per tap added to a contiguous run of rows of the
+  flattened input (no scatter: a fifth faster on the MNIST convnet's second
+  layer); transposed convolutions *are* that input gradient;
 * the kernel gradient sums, over the same blocks, one GEMM of the gathered
   patches with the output gradient.
 * pooling and its gradient go sample by sample in the sense that each core
@@ -224,7 +226,10 @@ def _conv_input_grad(g, kernel, in_shape, strides, dilation, pads):
     Per block of output positions: one GEMM of the output gradient with the
     kernel gives every tap's ``(rows, C)`` contribution, added back tap by
     tap. Blocks of one sample overlap in the input, so they stay on one core.
+    Unit strides take :func:`_shifted_input_grad` instead.
     """
+    if all(s == 1 for s in strides):
+        return _shifted_input_grad(g, kernel, in_shape, dilation, pads)
     nsp = g.ndim - 2
     ksize = kernel.shape[:nsp]
     kmat_t = kernel.reshape(-1, kernel.shape[-1]).T
@@ -247,6 +252,56 @@ def _conv_input_grad(g, kernel, in_shape, strides, dilation, pads):
     crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n in
                                   zip(pads, dxp.shape[1:-1])) + (slice(None),)
     return dxp[crop]
+
+
+#: Rows of the flattened input gradient computed at a time by
+#: :func:`_shifted_input_grad` (with their output-gradient rows, they stay in
+#: the processor's cache between the taps).
+_SHIFT_ROWS = 2048
+
+
+def _shifted_input_grad(g, kernel, in_shape, dilation, pads):
+    """Unit-stride gradient of :func:`_conv_forward` w.r.t. its input, without
+    a scatter.
+
+    With each sample's padded input flattened to rows of channels, and the
+    output gradient placed on the same grid (zeros where no output is), kernel
+    tap ``t`` adds ``g_rows @ kernel[t].T`` to the rows a fixed offset further
+    on. So per run of rows and per tap: one GEMM into a buffer, added to a
+    contiguous run of the gradient. Runs of several whole samples (or of rows
+    of one large sample) go to one core each: the rows they add to are theirs.
+    """
+    nsp = g.ndim - 2
+    ksize, grid = kernel.shape[:nsp], _padded_shape(in_shape, pads)[1:-1]
+    pitches = [int(np.prod(grid[i + 1:])) for i in range(nsp)]
+    size = int(np.prod(grid))
+    span = sum((o - 1) * p for o, p in zip(g.shape[1:-1], pitches)) + 1  # a sample's rows of g
+    dtype = np.result_type(g.dtype, kernel.dtype)
+    taps = [(sum(t * d * p for t, d, p in zip(tap, dilation, pitches)),
+             np.ascontiguousarray(kernel[tap].T, dtype)) for tap in np.ndindex(*ksize)]
+    dx = np.zeros((g.shape[0] * size, in_shape[-1]), dtype)
+    per_run = max(1, _SHIFT_ROWS // size)  # samples per run
+    placed = (slice(None),) + tuple(slice(0, o) for o in g.shape[1:-1])
+
+    def run(samples):
+        grads = np.zeros((per_run,) + tuple(grid) + g.shape[-1:], dtype)
+        product = np.empty((min(_SHIFT_ROWS, per_run * size), in_shape[-1]), dtype)
+        for first in samples:
+            count = min(per_run, g.shape[0] - first)
+            grads[:count][placed] = g[first:first + count]
+            rows = grads.reshape(-1, g.shape[-1])[:(count - 1) * size + span]
+            base = first * size
+            for start in range(0, len(rows), len(product)):
+                block = rows[start:start + len(product)]
+                out = product[:len(block)]
+                for offset, tap_kernel in taps:
+                    np.matmul(block, tap_kernel, out=out)
+                    dx[base + start + offset:base + start + offset + len(block)] += out
+
+    run_chunks(run, range(0, g.shape[0], per_run))
+    crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n in zip(pads, grid)) + (
+        slice(None),)
+    return dx.reshape(_padded_shape(in_shape, pads))[crop]
 
 
 def _conv_kernel_grad(x, g, ksize, strides, dilation, pads):
