@@ -146,6 +146,14 @@ class Library:
                                             n_steps=n_steps, return_list=True)
         return list(outputs), updates
 
+    def with_gradient(self, inputs, outputs, pullback):
+        """An op computing ``outputs`` from the placeholders ``inputs``, whose
+        gradient is ``pullback(inputs, outputs, output_grads)`` (a list, one
+        per input); inlined, so the optimizer fuses it like any other graph."""
+        builders = importlib.import_module(f"{self.name}.compile.builders")
+        key = "lop_overrides" if self.name == "theano" else "pullback"  # PyTensor's new name
+        return builders.OpFromGraph(inputs, outputs, inline=True, **{key: pullback})
+
     def batched_matmul(self, x, y):
         """``(b, p, n) @ (b, n, q) -> (b, p, q)``.
 

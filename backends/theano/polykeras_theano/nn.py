@@ -1,15 +1,24 @@
 """Theano/PyTensor backend: activations, softmax and top-k membership."""
+import numpy as np
 
 
 class NNOps:
     """The nn primitives."""
 
     def relu(self, x):
-        """The rectifier ``max(x, 0)``, its gradient 0 at 0 (a switch, not a maximum,
-        whose gradient would go to ``x`` on the tie)."""
+        """The rectifier ``max(x, 0)`` with the gradient ``g * (x > 0)``, 0 at 0
+        like the other backends (a maximum's own gradient goes to ``x`` on the
+        tie). Theano's switch, the other way to get that gradient, runs a
+        branch per element when its condition is shared by the forward and
+        backward passes: on the MNIST convnet's second layer, 30 ms each way
+        against 1.8 and 2.8 ms."""
         T = self.T
         x = self._tensor(x)
-        return T.switch(T.gt(x, 0), x, T.zeros_like(x))
+        inner = x.type()
+        op = self.lib.with_gradient(
+            [inner], [T.maximum(inner, np.zeros((), inner.dtype))],
+            lambda inputs, outputs, grads: [grads[0] * T.gt(inputs[0], 0)])
+        return op(x)
 
     def sigmoid(self, x):
         """Logistic sigmoid."""
