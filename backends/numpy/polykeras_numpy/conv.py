@@ -85,6 +85,12 @@ def _pad(x, pads, value=0):
     return np.pad(x, [(0, 0)] + list(pads) + [(0, 0)], constant_values=value)
 
 
+def _unpad(xp, pads):
+    """The inverse of :func:`_pad`: the unpadded part of a padded array (a view)."""
+    return xp[(slice(None),) + tuple(slice(b, n - a) for (b, a), n in zip(pads, xp.shape[1:-1]))
+              + (slice(None),)]
+
+
 def _windows(xp, ksize, strides, dilation):
     """``(N, *out, C, *ksize)`` view of the windows of a padded channels-last array."""
     nsp = len(ksize)
@@ -113,9 +119,7 @@ def _scatter_taps(tap_values, padded_shape, ksize, strides, dilation, outs, pads
     for tap in np.ndindex(*ksize):
         key = (slice(None),) + _tap_slices(tap, strides, dilation, outs) + (slice(None),)
         dxp[key] += tap_values(tap)
-    crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n in
-                                  zip(pads, padded_shape[1:-1])) + (slice(None),)
-    return dxp[crop]
+    return _unpad(dxp, pads)
 
 
 def _padded_shape(shape, pads):
@@ -249,9 +253,7 @@ def _conv_input_grad(g, kernel, in_shape, strides, dilation, pads):
 
     run_chunks(run, _blocks(g.shape[:-1] + (taps_c,), dxp.itemsize),
                group=lambda block: block[0].start)
-    crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n in
-                                  zip(pads, dxp.shape[1:-1])) + (slice(None),)
-    return dxp[crop]
+    return _unpad(dxp, pads)
 
 
 #: Rows of the flattened input gradient computed at a time by
@@ -299,9 +301,7 @@ def _shifted_input_grad(g, kernel, in_shape, dilation, pads):
                     dx[base + start + offset:base + start + offset + len(block)] += out
 
     run_chunks(run, range(0, g.shape[0], per_run))
-    crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n in zip(pads, grid)) + (
-        slice(None),)
-    return dx.reshape(_padded_shape(in_shape, pads))[crop]
+    return _unpad(dx.reshape(_padded_shape(in_shape, pads)), pads)
 
 
 def _conv_kernel_grad(x, g, ksize, strides, dilation, pads):
