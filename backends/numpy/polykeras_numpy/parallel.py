@@ -26,6 +26,7 @@ the backends warn about that once, with the setting that fixes it
 (:func:`warn_if_generic_blas`).
 """
 import contextlib
+import functools
 import math
 import os
 import threading
@@ -270,5 +271,7 @@ def sum_leading(x, count):
     parts = workers()
     if parts == 1 or x.shape[0] < parts or x.size < PARALLEL_ELEMENTS:
         return x.sum(axis=axes)
-    return sum(run_chunks(lambda chunk: sum(x[band].sum(axis=axes) for band in chunk),
-                          _bands(x.shape[0], parts)))
+    partials = run_chunks(lambda chunk: [x[band].sum(axis=axes) for band in chunk],
+                          _bands(x.shape[0], parts))
+    # added pairwise as arrays: ``sum()``'s int start would promote NumPy 1's float32 scalars
+    return functools.reduce(np.add, [p for chunk in partials for p in chunk])
