@@ -504,20 +504,27 @@ def _tile_crop(pool_size, outs):
 
 def _tiles(xp, pool_size, outs):
     """``(N, o1, p1, o2, p2, ..., C)``: the windows of a padded channels-last
-    array pooled with strides equal to the pool size, which tile it. Channels
-    stay innermost, so reducing the ``p`` axes is much faster than reducing
-    the strided window axes of :func:`_windows`."""
+    array pooled with strides equal to the pool size, which tile it (a view
+    whose tap ``t`` is ``[:, :, t1, :, t2, ..., :]``)."""
     shape = ((xp.shape[0],) + tuple(d for o, p in zip(outs, pool_size) for d in (o, p))
              + (xp.shape[-1],))
     return xp[_tile_crop(pool_size, outs)].reshape(shape)
 
 
-def _pool_windows(xp, pool_size, strides, outs):
-    """The pooling windows of ``xp`` and the axes to reduce over."""
-    nsp = len(pool_size)
-    if pool_size == strides:
-        return _tiles(xp, pool_size, outs), tuple(range(2, 2 * nsp + 1, 2))
-    return _windows(xp, pool_size, strides, (1,) * nsp), tuple(range(nsp + 2, 2 * nsp + 2))
+def _reduce_windows(ufunc, xp, pool_size, strides, out):
+    """Reduce each pooling window of ``xp`` with ``ufunc`` (``np.maximum`` or
+    ``np.add``) into ``out``, tap by tap: one ufunc call per window tap over
+    an ``(N, *out, C)`` view whose channels are innermost. Reducing the
+    window axes of the views instead took twice as long (the MNIST convnet's
+    max pooling: 3.5 against 2.0 ms on one core)."""
+    w = _windows(xp, pool_size, strides, (1,) * len(pool_size))  # (N, *out, C, *pool)
+    taps = [w[(Ellipsis,) + tap] for tap in np.ndindex(*pool_size)]
+    if len(taps) == 1:
+        np.copyto(out, taps[0])
+    else:
+        ufunc(taps[0], taps[1], out=out)
+    for tap in taps[2:]:
+        ufunc(out, tap, out=out)
 
 
 def _window_counts(in_sizes, pool_size, strides, pads, outs, dtype):
@@ -556,16 +563,15 @@ def pool_channels_last(x, pool_size, strides, padding, mode):
     dtype = x.dtype if mode == "max" or x.dtype.kind == "f" else np.dtype(np.float32)
     if mode == "max":
         def fill(batch, out):
-            w, axes = _pool_windows(_pad(x[batch], pads, _lowest(x.dtype)), pool_size,
-                                    strides, outs)
-            w.max(axis=axes, out=out)
+            _reduce_windows(np.maximum, _pad(x[batch], pads, _lowest(x.dtype)), pool_size,
+                            strides, out)
     else:
         counts = _window_counts(x.shape[1:-1], pool_size, strides, pads, outs, dtype)
 
         def fill(batch, out):
-            w, axes = _pool_windows(_pad(x[batch].astype(dtype, copy=False), pads), pool_size,
-                                    strides, outs)
-            np.divide(w.sum(axis=axes), counts, out=out)
+            _reduce_windows(np.add, _pad(x[batch].astype(dtype, copy=False), pads), pool_size,
+                            strides, out)
+            np.divide(out, counts, out=out)
     return _over_samples((x.shape[0], *outs, x.shape[-1]), dtype, fill)
 
 
