@@ -439,6 +439,36 @@ def test_tiling_max_pool_gradient_goes_to_the_first_maximum_of_each_window(paddi
     np.testing.assert_array_equal(dx, expected)
 
 
+def ref_max_pool_grad(x, g, pool_size, strides, padding):
+    """Direct loops: each window's output gradient goes to the first of its
+    real cells, in window order, that holds the window's maximum."""
+    geo = [ref_geometry(n, k, s, 1, padding)
+           for n, k, s in zip(x.shape[1:-1], pool_size, strides)]
+    dx = np.zeros_like(x)
+    for sample, channel in np.ndindex(x.shape[0], x.shape[-1]):
+        for pos in np.ndindex(*g.shape[1:-1]):
+            cells = [tuple(p * s - before + t for p, t, s, (before, _) in
+                           zip(pos, tap, strides, geo)) for tap in np.ndindex(*pool_size)]
+            cells = [c for c in cells if all(0 <= i < n for i, n in zip(c, x.shape[1:-1]))]
+            values = [x[(sample,) + c + (channel,)] for c in cells]
+            dx[(sample,) + cells[int(np.argmax(values))] + (channel,)] += \
+                g[(sample,) + pos + (channel,)]
+    return dx
+
+
+@pytest.mark.parametrize("spatial, pool_size, strides, padding", POOL_GRID)
+def test_max_pool_gradient_with_ties_matches_direct_loops(spatial, pool_size, strides, padding):
+    # three levels only: most windows hold tied maxima, and overlapping
+    # windows share cells (each adds its gradient to its own first maximum)
+    x = RNG.randint(0, 3, size=(2, *spatial, 3)).astype(np.float32)
+    g = U(2, *ref_pool(x, pool_size, strides, padding, "max").shape[1:]).astype(np.float32)
+    out = getattr(B, f"pool{len(spatial)}d")(x, pool_size=pool_size, strides=strides,
+                                              padding=padding, pool_mode="max")
+    (dx,) = conv._pool_vjp(g, out, x, pool_size=pool_size, strides=strides, padding=padding)
+    np.testing.assert_allclose(dx, ref_max_pool_grad(x, g, pool_size, strides, padding),
+                               rtol=1e-6, atol=1e-6)
+
+
 def test_conv_through_k_function_with_a_symbolic_batch_size():
     x = K.placeholder((None, 4, 4, 3))
     kernel = K.constant(U(3, 3, 2, 3), dtype="float32")

@@ -497,20 +497,6 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _tile_crop(pool_size, outs):
-    return (slice(None),) + tuple(slice(0, o * p) for o, p in zip(outs, pool_size)) + (
-        slice(None),)
-
-
-def _tiles(xp, pool_size, outs):
-    """``(N, o1, p1, o2, p2, ..., C)``: the windows of a padded channels-last
-    array pooled with strides equal to the pool size, which tile it (a view
-    whose tap ``t`` is ``[:, :, t1, :, t2, ..., :]``)."""
-    shape = ((xp.shape[0],) + tuple(d for o, p in zip(outs, pool_size) for d in (o, p))
-             + (xp.shape[-1],))
-    return xp[_tile_crop(pool_size, outs)].reshape(shape)
-
-
 def _reduce_windows(ufunc, xp, pool_size, strides, out):
     """Reduce each pooling window of ``xp`` with ``ufunc`` (``np.maximum`` or
     ``np.add``) into ``out``, tap by tap: one ufunc call per window tap over
@@ -594,15 +580,29 @@ def pool_channels_last_grad(x, out, g, pool_size, strides, padding, mode):
             _tiled_max_grad(_pad(x[batch], pads, _lowest(x.dtype)), out[batch], g[batch],
                             pool_size, outs, pads, dx)
     else:
-        flat = {tap: i for i, tap in enumerate(np.ndindex(*pool_size))}
-
         def fill(batch, dx):
             w = _windows(_pad(x[batch], pads, _lowest(x.dtype)), pool_size, strides, unit)
-            winner = w.reshape(w.shape[:nsp + 2] + (-1,)).argmax(axis=-1)  # (n, *out, C)
-            dx[...] = _scatter_taps(lambda tap: np.where(winner == flat[tap], g[batch], 0),
+            first = _first_maxima(w, out[batch])
+            dx[...] = _scatter_taps(lambda tap: first(tap) * g[batch],
                                     _padded_shape(dx.shape, pads), pool_size, strides, unit,
                                     outs, pads, g.dtype)
     return _over_samples(x.shape, g.dtype, fill)
+
+
+def _first_maxima(w, best):
+    """``first(tap)``: where tap ``tap`` of the windows ``w`` (a ``(N, *out,
+    C, *pool)`` view) holds its window's first maximum ``best``, for taps
+    asked in window order. One comparison per tap over a channels-innermost
+    view, instead of an arg-max over the windows' trailing axes."""
+    taken = np.zeros(best.shape, dtype=bool)
+
+    def first(tap):
+        hit = w[(Ellipsis,) + tap] == best
+        np.greater(hit, taken, out=hit)  # a maximum, and no earlier one
+        np.logical_or(taken, hit, out=taken)
+        return hit
+
+    return first
 
 
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, op):
@@ -626,25 +626,18 @@ def _pool_vjp(g, ans, x, pool_size=None, strides=None, padding="valid",
 def _tiled_max_grad(xp, best, g, pool_size, outs, pads, dx):
     """Max pooling's input gradient when the windows tile the input (strides
     equal to the pool size), written into ``dx``: each window's gradient goes
-    to its first maximum in window order. One comparison marks every maximum;
-    a pass over the taps then clears the later ones of tied windows."""
-    nsp = len(pool_size)
-    tiles = _tiles(xp, pool_size, outs)
-    window_axes = tuple(range(2, 2 * nsp + 1, 2))
-    hits = tiles == np.expand_dims(best, window_axes)
-    taken = np.zeros(best.shape, dtype=bool)
+    to its first maximum in window order. The taps do not overlap, so each
+    one's share is written in place, with no scatter-add."""
+    unit = (1,) * len(pool_size)
+    first = _first_maxima(_windows(xp, pool_size, pool_size, unit), best)
+    exact = xp.shape == dx.shape and all(  # no padding, no cells left over
+        o * p == n for o, p, n in zip(outs, pool_size, xp.shape[1:-1]))
+    dxp = dx if exact else np.zeros(xp.shape, dtype=dx.dtype)
     for tap in np.ndindex(*pool_size):
-        hit = hits[(slice(None),) + sum(((slice(None), t) for t in tap), ()) + (slice(None),)]
-        hit &= ~taken
-        taken |= hit
-    g = np.expand_dims(g, window_axes)
-    if xp.shape == dx.shape and tiles.size == dx.size:  # no padding, no cells left over
-        np.multiply(hits, g, out=dx.reshape(tiles.shape))
-        return
-    dxp = np.zeros(xp.shape, dtype=dx.dtype)
-    dxp[_tile_crop(pool_size, outs)] = (hits * g).reshape(xp[_tile_crop(pool_size, outs)].shape)
-    dx[...] = dxp[(slice(None),) + tuple(slice(b, n - a) for (b, a), n in
-                                         zip(pads, xp.shape[1:-1])) + (slice(None),)]
+        key = (slice(None),) + _tap_slices(tap, pool_size, unit, outs) + (slice(None),)
+        np.multiply(first(tap), g, out=dxp[key])
+    if not exact:
+        dx[...] = _unpad(dxp, pads)
 
 
 # ---------------------------------------------------------------------------
